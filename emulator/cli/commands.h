@@ -1,0 +1,13 @@
+// One function per subcommand: it adds the subcommand, its options and its callback to
+// the app. Callbacks report failure by throwing CLI::RuntimeError(exit_code) after
+// printing a clear message to stderr, so main() stays free of logic.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace cli {
+
+void add_process_command(CLI::App& app);    // process.cpp
+void add_fixtures_command(CLI::App& app);   // fixtures.cpp
+
+}  // namespace cli

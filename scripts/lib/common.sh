@@ -1,0 +1,47 @@
+# Shared by scripts/run, scripts/test, scripts/bench: install what is missing, build.
+# Sourced, not executed. Every function is safe to call twice.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+BUILD_DIR="${MINICLOUD_BUILD_DIR:-$ROOT/build}"
+
+log() { printf '\033[1m[minicloud]\033[0m %s\n' "$*" >&2; }
+
+# Packages listed in FILE (one per line, # comments) that dpkg does not have yet.
+missing_packages() {
+  local pkg missing=()
+  while read -r pkg; do
+    [[ -z "$pkg" || "$pkg" == \#* ]] && continue
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+  done < "$1"
+  echo "${missing[@]:-}"
+}
+
+# ensure_packages FILE...: apt-get install whatever the lists name and dpkg lacks.
+ensure_packages() {
+  local missing="" f
+  for f in "$@"; do missing+=" $(missing_packages "$f")"; done
+  missing="$(echo $missing)"
+  [[ -z "$missing" ]] && return 0
+  local sudo=""; [[ $(id -u) -ne 0 ]] && sudo="sudo"
+  log "installing Debian packages: $missing"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
+}
+
+# build [extra cmake args...]: configure once (Ninja, Release), then build incrementally.
+build() {
+  ensure_packages "$ROOT/scripts/lib/packages.txt"
+  if [[ ! -f "$BUILD_DIR/build.ninja" || $# -gt 0 ]]; then
+    cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="${CMAKE_BUILD_TYPE:-Release}" "$@" >/dev/null
+  fi
+  cmake --build "$BUILD_DIR" -- -j"$(nproc)"
+}
+
+# The python3 that has boto3: the image's default one if it does, else Debian's.
+python_with_boto3() {
+  local py
+  for py in python3 /usr/bin/python3; do
+    if command -v "$py" >/dev/null && "$py" -c 'import boto3' 2>/dev/null; then command -v "$py"; return; fi
+  done
+  return 1
+}
