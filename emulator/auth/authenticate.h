@@ -1,0 +1,109 @@
+// Request authentication: AWS SigV4 by Authorization header or by query parameters
+// (presigned URLs). Verifies the signature only; what the identity may do (ACLs) is the
+// caller's decision, as is hashing the body (see verify_payload_sha256 and chunked.h).
+//
+// Time comes in as a parameter, so expiry and skew tests need no clock.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "auth/checksum.h"
+#include "s3/error.h"
+
+namespace auth {
+
+// A request as received, before any decoding the signature depends on.
+struct RequestView {
+  std::string method;    // "GET"
+  std::string raw_path;  // exactly as on the request line, percent-encoding kept, no query
+  std::string raw_query; // exactly as sent, without '?'
+  std::vector<std::pair<std::string, std::string>> headers;  // names as received
+
+  // First header of that name (case-insensitive), or nullopt.
+  std::optional<std::string> header(std::string_view name) const;
+  // First query parameter of that (decoded) name, percent-decoded; nullopt if absent.
+  std::optional<std::string> query_param(std::string_view name) const;
+};
+
+// How the body is protected, from x-amz-content-sha256 (or UNSIGNED-PAYLOAD for a
+// presigned URL without it).
+enum class PayloadMode {
+  Unsigned,                // UNSIGNED-PAYLOAD
+  Sha256,                  // hex digest in x-amz-content-sha256: the body must hash to it
+  StreamingSigned,         // STREAMING-AWS4-HMAC-SHA256-PAYLOAD
+  StreamingSignedTrailer,  // STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER
+  StreamingUnsignedTrailer // STREAMING-UNSIGNED-PAYLOAD-TRAILER
+};
+
+// True for the three aws-chunked modes (the body must go through ChunkedDecoder).
+bool is_streaming(PayloadMode mode);
+
+// Who sent the request and what the signature covered.
+struct Identity {
+  bool anonymous = true;
+  std::string access_key;
+  std::string region;    // as signed by the client
+  std::string service;   // from the credential scope: "s3", "cloudfront", ...
+  std::string date;      // yyyymmdd of the credential scope
+  std::string amz_date;  // ISO basic, "20130524T000000Z"
+  std::string scope;     // "20130524/us-east-1/s3/aws4_request"
+  bool presigned = false;
+  PayloadMode payload = PayloadMode::Unsigned;
+  std::string payload_sha256;  // Sha256 mode: lowercase hex the body must hash to
+  std::string seed_signature;  // the request signature; streaming modes chain from it
+  std::string signing_key;     // derived key (raw), for chunk and trailer signatures
+};
+
+// Secret for an access key, or nullopt if the key is unknown.
+using SecretLookup = std::function<std::optional<std::string>(std::string_view access_key)>;
+
+// Authenticate one request.
+//  - No Authorization header and no X-Amz-Algorithm/X-Amz-Signature/X-Amz-Credential
+//    parameter: anonymous Identity (never an error).
+//  - "Authorization: AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…":
+//    x-amz-content-sha256 required; X-Amz-Date (or Date) within 15 minutes of `now`
+//    (RequestTimeTooSkewed otherwise); credential date must equal the X-Amz-Date day.
+//  - Query auth (X-Amz-Algorithm=AWS4-HMAC-SHA256 …): X-Amz-Expires 1..604800
+//    (AuthorizationQueryParametersError otherwise), past X-Amz-Date + X-Amz-Expires ->
+//    AccessDenied "Request has expired"; every header in X-Amz-SignedHeaders must be
+//    present; x-amz-* request headers that are not signed -> AccessDenied; every query
+//    parameter except X-Amz-Signature is signed as given (X-Amz-Security-Token and SDK
+//    checksum parameters included). Payload is UNSIGNED-PAYLOAD unless an
+//    x-amz-content-sha256 header is sent.
+//  - Unknown access key -> InvalidAccessKeyId; wrong signature -> SignatureDoesNotMatch
+//    with AWS's details (AWSAccessKeyId, StringToSign, SignatureProvided,
+//    StringToSignBytes, CanonicalRequest, CanonicalRequestBytes). Comparison is
+//    constant-time.
+//  - SigV2 ("Authorization: AWS key:sig", or AWSAccessKeyId/Signature query) and SigV4A:
+//    InvalidRequest "The authorization mechanism you have provided is not supported.
+//    Please use AWS4-HMAC-SHA256."
+s3::Result<Identity> authenticate(const RequestView& request, const SecretLookup& secrets,
+                                  std::chrono::system_clock::time_point now);
+
+// For PayloadMode::Sha256: compare the body's raw SHA-256 with what was signed.
+// Mismatch -> XAmzContentSHA256Mismatch (details ClientComputedContentSHA256,
+// S3ComputedContentSHA256). Other modes: always ok.
+s3::Result<void> verify_payload_sha256(const Identity& identity, std::string_view computed_raw_sha256);
+
+// A checksum the client asked us to verify against the whole body.
+struct ExpectedChecksum {
+  ChecksumAlgorithm algorithm;
+  std::string value_base64;   // empty when it arrives in the aws-chunked trailer
+  bool in_trailer = false;    // declared by x-amz-trailer; value comes from ChunkedDecoder
+};
+
+// The checksum a request carries: an x-amz-checksum-* header, an x-amz-checksum-*
+// query parameter (aws-sdk-js v3 presigned PUTs embed one), or a trailer declared in
+// x-amz-trailer. More than one -> InvalidRequest ("Expecting a single x-amz-checksum-
+// header"); x-amz-sdk-checksum-algorithm naming a different algorithm -> InvalidRequest.
+// nullopt when there is none.
+s3::Result<std::optional<ExpectedChecksum>> expected_checksum(const RequestView& request);
+
+}  // namespace auth
