@@ -1,1 +1,0 @@
-#include "processor/processor.h"
