@@ -65,6 +65,8 @@ class Database {
   // Runs one or more statements with no results.
   s3::Result<void> exec(std::string_view sql);
   s3::Result<Statement> prepare(std::string_view sql);
+  // Rows changed by the last INSERT/UPDATE/DELETE on this connection.
+  std::int64_t changes() const;
   // SQLite's message for the last error on this connection.
   std::string last_error() const;
   sqlite3* handle() const { return db_.get(); }
