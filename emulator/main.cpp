@@ -8,9 +8,10 @@ int main(int argc, char** argv) {
   CLI::App app{"minicloud: an offline serverless image-processing stack (S3, events, "
                "the image processor, a CDN) in one process"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", std::string(MINICLOUD_VERSION));
+  app.set_version_flag("--version", std::string(MINICLOUD_VERSION_STRING));
   cli::add_process_command(app);
   cli::add_fixtures_command(app);
+  cli::add_serve_command(app);
   CLI11_PARSE(app, argc, argv);
   return 0;
 }

@@ -9,5 +9,6 @@ namespace cli {
 
 void add_process_command(CLI::App& app);    // process.cpp
 void add_fixtures_command(CLI::App& app);   // fixtures.cpp
+void add_serve_command(CLI::App& app);      // serve.cpp
 
 }  // namespace cli

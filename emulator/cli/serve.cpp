@@ -1,0 +1,127 @@
+// `minicloud serve`: start the stack on one port until SIGINT/SIGTERM.
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "http/server.h"
+#include "stack/runtime.h"
+#include "stack/stack.h"
+
+namespace cli {
+namespace {
+
+struct ServeOptions {
+  std::string stack_file;
+  std::string data_dir = ".minicloud";
+  std::string host = "127.0.0.1";
+  int port = 4566;
+  std::string ready_file;
+  bool in_memory = false;
+  int threads = 256;
+  bool quiet = false;
+};
+
+// Written to a temp name and renamed, so a reader never sees half a file.
+bool write_ready_file(const std::string& path, const nlohmann::json& content) {
+  std::string temp = path + ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream out(temp, std::ios::trunc);
+    if (!out) return false;
+    out << content.dump(2) << "\n";
+    if (!out.flush()) return false;
+  }
+  std::error_code ec;
+  std::filesystem::rename(temp, path, ec);
+  return !ec;
+}
+
+[[noreturn]] void fail(const std::string& message, int code = 1) {
+  std::cerr << "minicloud serve: " << message << "\n";
+  throw CLI::RuntimeError(code);
+}
+
+void serve(const ServeOptions& options) {
+  stack::Stack stack = stack::default_stack(stack::process_environment());
+  if (!options.stack_file.empty()) {
+    auto loaded = stack::load_stack_file(options.stack_file);
+    if (!loaded) fail(loaded.error(), 2);
+    stack = std::move(*loaded);
+  }
+
+  // Block the stop signals in every thread; one thread waits for them with sigwait, so no
+  // signal handler and no global flag are needed.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  stack::RuntimeOptions runtime_options;
+  runtime_options.data_dir = options.data_dir;
+  runtime_options.in_memory = options.in_memory;
+  auto runtime = stack::Runtime::start(std::move(stack), runtime_options);
+  if (!runtime) fail(runtime.error());
+
+  http::ServerOptions server_options;
+  server_options.host = options.host;
+  server_options.port = options.port;
+  server_options.threads = options.threads;
+  server_options.log_requests = !options.quiet;
+  auto* rt = runtime->get();
+  http::Server server(server_options, [rt](http::Request& request, http::RequestBody& body) {
+    return rt->handle(request, body);
+  });
+  auto port = server.bind();
+  if (!port) fail(port.error());
+
+  std::string host = options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
+  std::string base = "http://" + host + ":" + std::to_string(*port);
+  if (!options.ready_file.empty()) {
+    nlohmann::json ready = {{"endpoint", base},       {"port", *port},
+                            {"s3", base},             {"health", base + "/_health"},
+                            {"pid", ::getpid()},      {"data_dir", options.in_memory ? "" : options.data_dir}};
+    if (!write_ready_file(options.ready_file, ready)) fail("cannot write the ready file " + options.ready_file);
+  }
+  std::printf("minicloud listening on %s\n", base.c_str());
+  std::fflush(stdout);
+
+  std::thread watcher([&server, stop_signals] {
+    int signal_number = 0;
+    sigwait(&stop_signals, &signal_number);
+    server.stop();
+  });
+  server.run();  // returns after stop(); in-flight requests finish first
+  pthread_kill(watcher.native_handle(), SIGTERM);  // wake the watcher if run() ended on its own
+  watcher.join();
+  std::fprintf(stderr, "minicloud stopped\n");
+}
+
+}  // namespace
+
+void add_serve_command(CLI::App& app) {
+  auto options = std::make_shared<ServeOptions>();
+  auto* cmd = app.add_subcommand("serve", "Run the stack (S3, events, processor, CDN) on one port");
+  cmd->add_option("--stack", options->stack_file, "Stack JSON file (default: the embedded Cruddur stack)")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--data-dir", options->data_dir, "Where buckets and objects are kept")->capture_default_str();
+  cmd->add_option("--host", options->host, "Address to listen on")->capture_default_str();
+  cmd->add_option("--port", options->port, "Port (0 = any free port)")->capture_default_str()->check(CLI::Range(0, 65535));
+  cmd->add_option("--ready-file", options->ready_file, "Write the endpoints as JSON here once listening");
+  cmd->add_flag("--in-memory", options->in_memory, "Keep nothing on disk (RAM only, for tests)");
+  cmd->add_option("--threads", options->threads, "Connection threads (each keep-alive connection holds one)")
+      ->capture_default_str()->check(CLI::Range(4, 4096));
+  cmd->add_flag("--quiet", options->quiet, "Do not log one line per request");
+  cmd->callback([options] { serve(*options); });
+}
+
+}  // namespace cli

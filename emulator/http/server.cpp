@@ -1,0 +1,167 @@
+#include "http/server.h"
+
+#include <httplib.h>
+
+#include <chrono>
+#include <random>
+
+namespace http {
+namespace {
+
+constexpr std::size_t kStreamChunk = 256 * 1024;
+
+Request to_request(const httplib::Request& native, std::string request_id) {
+  Request request;
+  request.request_id = std::move(request_id);
+  request.method = native.method;
+  const std::string& target = native.target;
+  auto q = target.find('?');
+  request.raw_path = target.substr(0, q);
+  request.raw_query = q == std::string::npos ? std::string{} : target.substr(q + 1);
+  request.path = percent_decode(request.raw_path);
+  request.query = parse_query(request.raw_query);
+  request.headers.assign(native.headers.begin(), native.headers.end());
+  request.remote_addr = native.remote_addr;
+  request.received_at = std::chrono::system_clock::now();
+  return request;
+}
+
+// Body source over cpp-httplib's streaming reader (bodies never fully buffered), or
+// over the already-read body when httplib read it itself.
+RequestBody to_body(const httplib::Request& native, const httplib::ContentReader* reader) {
+  std::optional<std::int64_t> length;
+  if (native.has_header("Content-Length")) {
+    try {
+      length = std::stoll(native.get_header_value("Content-Length"));
+    } catch (...) {
+      length.reset();
+    }
+  }
+  if (reader) {
+    return RequestBody(length, [reader](const RequestBody::Sink& sink) -> s3::Result<void> {
+      s3::Result<void> sink_error;
+      bool ok = (*reader)([&](const char* data, std::size_t n) {
+        auto r = sink(std::string_view(data, n));
+        if (!r) {
+          sink_error = std::move(r);
+          return false;
+        }
+        return true;
+      });
+      if (!sink_error) return sink_error;
+      if (!ok) return std::unexpected(s3::make_error(s3::ErrorCode::IncompleteBody));
+      return {};
+    });
+  }
+  if (native.body.empty()) return RequestBody(length, nullptr);
+  const std::string* body = &native.body;
+  return RequestBody(length, [body](const RequestBody::Sink& sink) { return sink(*body); });
+}
+
+void write_response(Response& response, httplib::Response& native) {
+  native.status = response.status;
+  for (auto& [k, v] : response.headers) native.set_header(k, v);
+  if (response.stream && response.stream->length > 0) {
+    auto provider = std::move(*response.stream);
+    auto length = static_cast<std::size_t>(provider.length);
+    native.set_content_provider(
+        length, response.content_type,
+        [provider, buffer = std::make_shared<std::string>()](std::size_t offset, std::size_t len,
+                                                            httplib::DataSink& sink) {
+          buffer->resize(std::min(len, kStreamChunk));
+          auto n = provider.read(static_cast<std::int64_t>(offset), buffer->data(), buffer->size());
+          if (!n || *n == 0) return false;  // storage failed mid-body: abort the connection
+          return sink.write(buffer->data(), *n);
+        });
+  } else if (!response.body.empty() || !response.content_type.empty()) {
+    native.set_content(std::move(response.body), response.content_type.c_str());
+  }
+}
+
+}  // namespace
+
+Server::Server(ServerOptions options, Handler handler)
+    : options_(std::move(options)),
+      handler_(std::move(handler)),
+      server_(std::make_unique<httplib::Server>()),
+      id_seed_(std::random_device{}() * 0x9E3779B97F4A7C15ull ^ std::random_device{}()) {
+  auto threads = static_cast<std::size_t>(options_.threads > 0 ? options_.threads : 256);
+  server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  server_->set_tcp_nodelay(true);
+  server_->set_keep_alive_max_count(100000);
+  server_->set_keep_alive_timeout(60);
+  server_->set_read_timeout(60);
+  server_->set_write_timeout(60);
+  server_->set_payload_max_length(std::numeric_limits<std::size_t>::max());
+
+  auto plain = [this](const httplib::Request& req, httplib::Response& res) { handle(&req, &res, nullptr); };
+  auto streamed = [this](const httplib::Request& req, httplib::Response& res,
+                         const httplib::ContentReader& reader) { handle(&req, &res, &reader); };
+  const std::string any = ".*";
+  server_->Get(any, plain);  // also HEAD
+  server_->Options(any, plain);
+  server_->Put(any, plain).Put(any, streamed);
+  server_->Post(any, plain).Post(any, streamed);
+  server_->Delete(any, plain).Delete(any, streamed);
+  server_->Patch(any, plain).Patch(any, streamed);
+}
+
+Server::~Server() { stop(); }
+
+std::expected<int, std::string> Server::bind() {
+  bool ok;
+  if (options_.port == 0) {
+    port_ = server_->bind_to_any_port(options_.host);
+    ok = port_ > 0;
+  } else {
+    port_ = options_.port;
+    ok = server_->bind_to_port(options_.host, options_.port);
+  }
+  if (!ok) return std::unexpected("cannot listen on " + options_.host + ":" + std::to_string(options_.port) +
+                                  " (address in use or not available)");
+  return port_;
+}
+
+void Server::run() { server_->listen_after_bind(); }
+
+void Server::stop() {
+  if (server_ && server_->is_running()) server_->stop();
+}
+
+std::string Server::next_request_id() {
+  // AWS request ids are 16 upper-case hex digits; unique per process run.
+  std::uint64_t n = id_seed_ + id_counter_.fetch_add(1, std::memory_order_relaxed) * 0x9E3779B97F4A7C15ull;
+  char out[17];
+  std::snprintf(out, sizeof out, "%016llX", static_cast<unsigned long long>(n));
+  return out;
+}
+
+void Server::handle(const void* native_request, void* native_response, const void* content_reader) {
+  const auto& req = *static_cast<const httplib::Request*>(native_request);
+  auto& res = *static_cast<httplib::Response*>(native_response);
+  // cpp-httplib applies Range headers to content providers by itself; S3's range rules
+  // (416, suffix ranges, ignored multi-ranges) are implemented by the services instead.
+  const_cast<httplib::Request&>(req).ranges.clear();
+
+  auto started = std::chrono::steady_clock::now();
+  Request request = to_request(req, next_request_id());
+  RequestBody body = to_body(req, static_cast<const httplib::ContentReader*>(content_reader));
+  Response response = handler_(request, body);
+  response.set_header("x-amz-request-id", request.request_id);
+  std::int64_t bytes = response.stream ? response.stream->length : static_cast<std::int64_t>(response.body.size());
+  write_response(response, res);
+
+  if (options_.log_requests && options_.log) {
+    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    std::string path = request.raw_path.size() > 200 ? request.raw_path.substr(0, 200) + "..." : request.raw_path;
+    for (auto& c : path)
+      if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) c = '?';
+    std::fprintf(options_.log,
+                 "{\"id\":\"%s\",\"remote\":\"%s\",\"method\":\"%s\",\"path\":\"%s\",\"status\":%d,"
+                 "\"bytes\":%lld,\"ms\":%.3f}\n",
+                 request.request_id.c_str(), request.remote_addr.c_str(), request.method.c_str(), path.c_str(),
+                 response.status, static_cast<long long>(bytes), ms);
+  }
+}
+
+}  // namespace http

@@ -1,0 +1,62 @@
+// http::Server: the listener. Owns a cpp-httplib server, sends every request (any method,
+// any path) to one Handler as an http::Request + RequestBody, and writes the returned
+// http::Response, streaming large bodies. One log line per request.
+//
+// Sized for many keep-alive connections: cpp-httplib gives each connection a pool thread
+// for its whole life, so a pool smaller than the client's connection count starves the
+// extra connections until a keep-alive times out. The pool therefore has `threads`
+// (default 256) mostly-sleeping threads, and TCP_NODELAY is on (Nagle + delayed ACK
+// otherwise cost ~40 ms per small response).
+#pragma once
+
+#include <atomic>
+#include <cstdio>
+#include <expected>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "http/message.h"
+
+namespace httplib { class Server; }
+
+namespace http {
+
+using Handler = std::function<Response(Request& request, RequestBody& body)>;
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 4566;                // 0 = any free port
+  int threads = 256;
+  bool log_requests = true;       // one JSON line per request on `log`
+  std::FILE* log = stderr;
+};
+
+class Server {
+ public:
+  Server(ServerOptions options, Handler handler);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds the socket. Returns the port actually bound (useful with port 0).
+  std::expected<int, std::string> bind();
+  // Serves until stop(); in-flight requests finish first. Call after bind().
+  void run();
+  // Thread-safe; may be called from a signal-watching thread.
+  void stop();
+  int port() const { return port_; }
+
+ private:
+  void handle(const void* native_request, void* native_response, const void* content_reader);
+  std::string next_request_id();
+
+  ServerOptions options_;
+  Handler handler_;
+  std::unique_ptr<httplib::Server> server_;
+  int port_ = 0;
+  std::uint64_t id_seed_;
+  std::atomic<std::uint64_t> id_counter_{0};
+};
+
+}  // namespace http

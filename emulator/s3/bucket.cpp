@@ -1,0 +1,100 @@
+// Bucket operations: ListBuckets, CreateBucket, HeadBucket, DeleteBucket,
+// GetBucketLocation, GetBucketVersioning.
+#include "s3/context.h"
+#include "s3/xml.h"
+#include "stack/stack.h"
+
+namespace s3 {
+namespace {
+
+http::Response xml_response(const xml::Document& doc) {
+  http::Response response;
+  response.body = doc.str();
+  response.content_type = "application/xml";
+  return response;
+}
+
+void add_owner(pugi::xml_node parent) {
+  auto owner = parent.append_child("Owner");
+  xml::add(owner, "ID", kOwnerId);
+  xml::add(owner, "DisplayName", kOwnerName);
+}
+
+}  // namespace
+
+Reply list_buckets(const Context& ctx) {
+  if (ctx.identity.anonymous) return std::unexpected(make_error(ErrorCode::AccessDenied));
+  xml::Document doc("ListAllMyBucketsResult");
+  add_owner(doc.root());
+  auto buckets = doc.root().append_child("Buckets");
+  for (const auto& b : ctx.store.list_buckets()) {
+    auto node = buckets.append_child("Bucket");
+    xml::add(node, "Name", b.name);
+    xml::add(node, "CreationDate", xml::iso8601_ms(b.created_ms));
+    xml::add(node, "BucketRegion", b.region);
+  }
+  return xml_response(doc);
+}
+
+Reply create_bucket(const Context& ctx) {
+  const auto& name = ctx.route.bucket;
+  if (auto ok = validate_bucket_name(name); !ok) return std::unexpected(ok.error());
+  std::string region = ctx.config.stack ? ctx.config.stack->region : "us-east-1";
+  auto body = ctx.body.read_all(64 * 1024);
+  if (!body) return std::unexpected(body.error());
+  if (!body->empty()) {
+    auto doc = xml::parse(*body, "CreateBucketConfiguration");
+    if (!doc) return std::unexpected(doc.error());
+    auto constraint = xml::child_text(doc->document_element(), "LocationConstraint");
+    if (!constraint.empty()) region = constraint;
+  }
+  std::string acl = ctx.request.header_or("x-amz-acl", "private");
+  if (!stack::is_canned_acl(acl))
+    return std::unexpected(make_error(ErrorCode::InvalidArgument, "The canned ACL '" + acl + "' is not valid"));
+  auto created = ctx.store.create_bucket(name, acl, region);
+  if (!created) {
+    auto error = created.error();
+    error.details.emplace_back("BucketName", name);
+    return std::unexpected(error);
+  }
+  http::Response response;
+  response.set_header("Location", "/" + name);
+  return response;
+}
+
+Reply head_bucket(const Context& ctx) {
+  auto bucket = ctx.store.get_bucket(ctx.route.bucket);
+  if (!bucket) return std::unexpected(bucket.error());
+  http::Response response;
+  response.set_header("x-amz-bucket-region", bucket->region);
+  return response;
+}
+
+Reply delete_bucket(const Context& ctx) {
+  auto deleted = ctx.store.delete_bucket(ctx.route.bucket);
+  if (!deleted) {
+    auto error = deleted.error();
+    error.details.emplace_back("BucketName", ctx.route.bucket);
+    return std::unexpected(error);
+  }
+  http::Response response;
+  response.status = 204;
+  return response;
+}
+
+Reply get_bucket_location(const Context& ctx) {
+  auto bucket = ctx.store.get_bucket(ctx.route.bucket);
+  if (!bucket) return std::unexpected(bucket.error());
+  xml::Document doc("LocationConstraint");
+  // us-east-1 is reported as an empty constraint, as S3 does.
+  if (bucket->region != "us-east-1") doc.root().text().set(bucket->region.c_str());
+  return xml_response(doc);
+}
+
+Reply get_bucket_versioning(const Context& ctx) {
+  if (auto bucket = ctx.store.get_bucket(ctx.route.bucket); !bucket) return std::unexpected(bucket.error());
+  xml::Document doc("VersioningConfiguration");  // never enabled: no <Status>
+  return xml_response(doc);
+}
+
+}  // namespace s3

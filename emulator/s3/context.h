@@ -1,0 +1,88 @@
+// What every S3 operation gets: the request, its body, who sent it, where it is routed,
+// the store and the configuration. Operations return a response or an S3Error.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "auth/authenticate.h"
+#include "http/message.h"
+#include "s3/endpoint.h"
+#include "s3/error.h"
+#include "s3/service.h"
+#include "store/store.h"
+
+namespace s3 {
+
+struct Context {
+  const http::Request& request;
+  http::RequestBody& body;
+  const auth::Identity& identity;
+  const Route& route;
+  store::Store& store;
+  const ServiceConfig& config;
+  std::int64_t now_ms;
+
+  void emit(std::string event_name, const store::ObjectMeta& object) const;
+};
+
+using Reply = Result<http::Response>;
+
+// The account every request acts for: one owner, as in a single AWS account.
+inline constexpr const char* kOwnerId = "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a";
+inline constexpr const char* kOwnerName = "minicloud";
+
+// bucket.cpp
+Reply list_buckets(const Context&);
+Reply create_bucket(const Context&);
+Reply head_bucket(const Context&);
+Reply delete_bucket(const Context&);
+Reply get_bucket_location(const Context&);
+Reply get_bucket_versioning(const Context&);
+// acl.cpp
+Reply get_bucket_acl(const Context&);
+Reply put_bucket_acl(const Context&);
+Reply get_object_acl(const Context&);
+Reply put_object_acl(const Context&);
+// object_get.cpp
+Reply get_object(const Context&);  // GET and HEAD
+// object_put.cpp
+Reply put_object(const Context&);
+Reply copy_object(const Context&);
+// delete.cpp
+Reply delete_object(const Context&);
+Reply delete_objects(const Context&);
+// list.cpp
+Reply list_objects(const Context&);     // v1 and v2
+Reply list_multipart_uploads(const Context&);
+// multipart.cpp
+Reply create_multipart_upload(const Context&);
+Reply upload_part(const Context&);
+Reply upload_part_copy(const Context&);
+Reply complete_multipart_upload(const Context&);
+Reply abort_multipart_upload(const Context&);
+Reply list_parts(const Context&);
+
+// Shared helpers (names.cpp, object_put.cpp).
+Result<void> validate_bucket_name(const std::string& name);
+Result<void> validate_key(const std::string& key);
+std::string quote_etag(const std::string& etag);   // "\"abc\""
+std::string unquote_etag(std::string_view etag);
+
+// Object metadata from request headers (Content-Type, x-amz-meta-*, x-amz-acl, ...).
+Result<store::ObjectMeta> metadata_from_headers(const http::Request& request, const std::string& bucket,
+                                                const std::string& key);
+// Headers describing an object (ETag, Last-Modified, Content-*, x-amz-meta-*).
+void add_object_headers(http::Response& response, const store::ObjectMeta& meta);
+
+// Streams the request body into `blob`, decoding aws-chunked and verifying
+// x-amz-content-sha256, Content-MD5 and any x-amz-checksum-*. On success the returned
+// digests describe exactly the bytes written.
+struct ReceivedBody {
+  std::string md5_hex;
+  std::map<std::string, std::string> checksums;  // algorithm name -> base64
+};
+Result<ReceivedBody> receive_body(const Context& ctx, store::BlobWriter& blob,
+                                  std::optional<auth::ChecksumAlgorithm> default_checksum);
+
+}  // namespace s3

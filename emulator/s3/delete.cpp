@@ -1,0 +1,58 @@
+// DeleteObject and DeleteObjects (the batch form, up to 1000 keys).
+#include "auth/auth.h"
+#include "s3/context.h"
+#include "s3/xml.h"
+
+namespace s3 {
+
+Reply delete_object(const Context& ctx) {
+  if (auto version = ctx.request.query_value("versionId"); version && *version != "null")
+    return std::unexpected(make_error(ErrorCode::NotImplemented, "minicloud does not keep object versions"));
+  auto deleted = ctx.store.delete_object(ctx.route.bucket, ctx.route.key);
+  if (!deleted) return std::unexpected(deleted.error());
+  if (*deleted) ctx.emit("ObjectRemoved:Delete", **deleted);
+  http::Response response;
+  response.status = 204;
+  return response;
+}
+
+Reply delete_objects(const Context& ctx) {
+  if (auto bucket = ctx.store.get_bucket(ctx.route.bucket); !bucket) return std::unexpected(bucket.error());
+  auto body = ctx.body.read_all(2 * 1024 * 1024);
+  if (!body) return std::unexpected(body.error());
+  if (auto md5 = ctx.request.header("Content-MD5")) {
+    auto hasher = auth::Hasher::md5();
+    hasher.update(*body);
+    if (auto ok = auth::verify_content_md5(*md5, hasher.digest()); !ok) return std::unexpected(ok.error());
+  }
+  auto doc = xml::parse(*body, "Delete");
+  if (!doc) return std::unexpected(doc.error());
+  auto root = doc->document_element();
+  bool quiet = std::string_view(root.child("Quiet").text().as_string()) == "true";
+  std::vector<std::string> keys;
+  for (auto object : root.children("Object")) {
+    if (!object.child("Key")) return std::unexpected(make_error(ErrorCode::MalformedXML));
+    keys.emplace_back(object.child("Key").text().as_string());
+  }
+  if (keys.empty() || keys.size() > 1000) return std::unexpected(make_error(ErrorCode::MalformedXML));
+
+  xml::Document result("DeleteResult");
+  for (const auto& key : keys) {
+    auto deleted = ctx.store.delete_object(ctx.route.bucket, key);
+    if (!deleted) {
+      auto error = result.root().append_child("Error");
+      xml::add(error, "Key", key);
+      xml::add(error, "Code", deleted.error().code_name());
+      xml::add(error, "Message", deleted.error().effective_message());
+      continue;
+    }
+    if (*deleted) ctx.emit("ObjectRemoved:Delete", **deleted);
+    if (!quiet) xml::add(result.root().append_child("Deleted"), "Key", key);
+  }
+  http::Response response;
+  response.body = result.str();
+  response.content_type = "application/xml";
+  return response;
+}
+
+}  // namespace s3

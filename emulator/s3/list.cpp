@@ -1,0 +1,167 @@
+// ListObjects (v1), ListObjectsV2 and ListMultipartUploads.
+#include "auth/crypto.h"
+#include "s3/context.h"
+#include "s3/xml.h"
+
+namespace s3 {
+namespace {
+
+// encoding-type=url: S3 encodes like a form (space as '+'), keeping '/'.
+std::string url_encode_key(std::string_view key) {
+  std::string out;
+  for (char c : key) {
+    if (c == ' ') out += '+';
+    else out += http::uri_encode(std::string_view(&c, 1), false);
+  }
+  return out;
+}
+
+Result<int> parse_max(const http::Request& request, const char* name, int fallback) {
+  auto text = request.query_value(name);
+  if (!text) return fallback;
+  try {
+    std::size_t used = 0;
+    long value = std::stol(*text, &used);
+    if (used != text->size() || value < 0) throw std::invalid_argument("negative");
+    return static_cast<int>(std::min<long>(value, fallback));
+  } catch (...) {
+    S3Error e = make_error(ErrorCode::InvalidArgument, "Provided " + std::string(name) + " not an integer or within integer range");
+    e.details.emplace_back("ArgumentName", name);
+    e.details.emplace_back("ArgumentValue", *text);
+    return std::unexpected(e);
+  }
+}
+
+}  // namespace
+
+Reply list_objects(const Context& ctx) {
+  const auto& request = ctx.request;
+  bool v2 = ctx.route.endpoint == Endpoint::ListObjectsV2;
+  auto max_keys = parse_max(request, "max-keys", 1000);
+  if (!max_keys) return std::unexpected(max_keys.error());
+  std::string encoding = request.query_value("encoding-type").value_or("");
+  if (!encoding.empty() && encoding != "url")
+    return std::unexpected(make_error(ErrorCode::InvalidArgument, "Invalid Encoding Method specified in Request"));
+  bool url = encoding == "url";
+  auto enc = [&](const std::string& s) { return url ? url_encode_key(s) : s; };
+
+  store::ListQuery query;
+  query.prefix = request.query_value("prefix").value_or("");
+  query.delimiter = request.query_value("delimiter").value_or("");
+  query.max_keys = *max_keys;
+  std::string marker, start_after, continuation;
+  if (v2) {
+    start_after = request.query_value("start-after").value_or("");
+    continuation = request.query_value("continuation-token").value_or("");
+    query.start_after = start_after;
+    if (request.has_query("continuation-token")) {
+      auto decoded = auth::base64_decode(continuation);
+      if (!decoded || !decoded->starts_with("mc1:"))
+        return std::unexpected(make_error(ErrorCode::InvalidArgument, "The continuation token provided is incorrect"));
+      query.start_after = std::max(start_after, decoded->substr(4));
+    }
+  } else {
+    marker = request.query_value("marker").value_or("");
+    query.start_after = marker;
+  }
+  auto listed = ctx.store.list_objects(ctx.route.bucket, query);
+  if (!listed) return std::unexpected(listed.error());
+  bool fetch_owner = !v2 || request.query_value("fetch-owner") == "true";
+
+  xml::Document doc("ListBucketResult");
+  auto root = doc.root();
+  xml::add(root, "Name", ctx.route.bucket);
+  xml::add(root, "Prefix", enc(query.prefix));
+  if (v2) {
+    if (request.has_query("continuation-token")) xml::add(root, "ContinuationToken", continuation);
+    if (request.has_query("start-after")) xml::add(root, "StartAfter", enc(start_after));
+    xml::add(root, "KeyCount", static_cast<std::int64_t>(listed->objects.size() + listed->common_prefixes.size()));
+  } else {
+    xml::add(root, "Marker", enc(marker));
+  }
+  xml::add(root, "MaxKeys", static_cast<std::int64_t>(query.max_keys));
+  if (!query.delimiter.empty()) xml::add(root, "Delimiter", enc(query.delimiter));
+  if (url) xml::add(root, "EncodingType", "url");
+  xml::add_bool(root, "IsTruncated", listed->is_truncated);
+  if (listed->is_truncated) {
+    if (v2) xml::add(root, "NextContinuationToken", auth::base64_encode("mc1:" + listed->next_marker));
+    else if (!query.delimiter.empty()) xml::add(root, "NextMarker", enc(listed->next_marker));
+  }
+  for (const auto& object : listed->objects) {
+    auto node = root.append_child("Contents");
+    xml::add(node, "Key", enc(object.key));
+    xml::add(node, "LastModified", xml::iso8601_ms(object.last_modified_ms));
+    xml::add(node, "ETag", quote_etag(object.etag));
+    for (const auto& [name, value] : object.checksums) {
+      xml::add(node, "ChecksumAlgorithm", name);
+      (void)value;
+    }
+    if (!object.checksum_type.empty() && !object.checksums.empty()) xml::add(node, "ChecksumType", object.checksum_type);
+    xml::add(node, "Size", object.size);
+    if (fetch_owner) {
+      auto owner = node.append_child("Owner");
+      xml::add(owner, "ID", kOwnerId);
+      xml::add(owner, "DisplayName", kOwnerName);
+    }
+    xml::add(node, "StorageClass", "STANDARD");
+  }
+  for (const auto& prefix : listed->common_prefixes) xml::add(root.append_child("CommonPrefixes"), "Prefix", enc(prefix));
+
+  http::Response response;
+  response.body = doc.str();
+  response.content_type = "application/xml";
+  return response;
+}
+
+Reply list_multipart_uploads(const Context& ctx) {
+  auto max_uploads = parse_max(ctx.request, "max-uploads", 1000);
+  if (!max_uploads) return std::unexpected(max_uploads.error());
+  std::string prefix = ctx.request.query_value("prefix").value_or("");
+  std::string key_marker = ctx.request.query_value("key-marker").value_or("");
+  std::string id_marker = ctx.request.query_value("upload-id-marker").value_or("");
+  auto uploads = ctx.store.list_uploads(ctx.route.bucket, prefix);
+  if (!uploads) return std::unexpected(uploads.error());
+
+  xml::Document doc("ListMultipartUploadsResult");
+  auto root = doc.root();
+  xml::add(root, "Bucket", ctx.route.bucket);
+  xml::add(root, "KeyMarker", key_marker);
+  xml::add(root, "UploadIdMarker", id_marker);
+  xml::add(root, "Prefix", prefix);
+  xml::add(root, "MaxUploads", static_cast<std::int64_t>(*max_uploads));
+  std::vector<const store::UploadInfo*> selected;
+  bool truncated = false;
+  for (const auto& upload : *uploads) {
+    if (!key_marker.empty() && (upload.key < key_marker || (upload.key == key_marker && upload.upload_id <= id_marker)))
+      continue;
+    if (static_cast<int>(selected.size()) == *max_uploads) {
+      truncated = true;
+      break;
+    }
+    selected.push_back(&upload);
+  }
+  if (truncated && !selected.empty()) {
+    xml::add(root, "NextKeyMarker", selected.back()->key);
+    xml::add(root, "NextUploadIdMarker", selected.back()->upload_id);
+  }
+  xml::add_bool(root, "IsTruncated", truncated);
+  for (const auto* upload : selected) {
+    auto node = root.append_child("Upload");
+    xml::add(node, "Key", upload->key);
+    xml::add(node, "UploadId", upload->upload_id);
+    for (const char* who : {"Initiator", "Owner"}) {
+      auto person = node.append_child(who);
+      xml::add(person, "ID", kOwnerId);
+      xml::add(person, "DisplayName", kOwnerName);
+    }
+    xml::add(node, "StorageClass", "STANDARD");
+    xml::add(node, "Initiated", xml::iso8601_ms(upload->initiated_ms));
+    if (!upload->checksum_algorithm.empty()) xml::add(node, "ChecksumAlgorithm", upload->checksum_algorithm);
+  }
+  http::Response response;
+  response.body = doc.str();
+  response.content_type = "application/xml";
+  return response;
+}
+
+}  // namespace s3

@@ -1,0 +1,126 @@
+#include "stack/stack.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace stack {
+namespace {
+
+using nlohmann::json;
+
+std::expected<void, std::string> check_keys(const json& object, const std::set<std::string>& allowed,
+                                            const std::string& where) {
+  for (const auto& [key, value] : object.items()) {
+    if (!allowed.contains(key)) {
+      std::string list;
+      for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+      return std::unexpected(where + ": unknown field \"" + key + "\" (known: " + list + ")");
+    }
+  }
+  return {};
+}
+
+std::expected<std::string, std::string> string_field(const json& object, const char* name, const std::string& where,
+                                                     std::optional<std::string> fallback = std::nullopt) {
+  auto it = object.find(name);
+  if (it == object.end()) {
+    if (fallback) return *fallback;
+    return std::unexpected(where + ": \"" + name + "\" is required");
+  }
+  if (!it->is_string()) return std::unexpected(where + ": \"" + name + "\" must be a string");
+  return it->get<std::string>();
+}
+
+}  // namespace
+
+bool is_canned_acl(std::string_view acl) {
+  return acl == "private" || acl == "public-read" || acl == "public-read-write" || acl == "authenticated-read";
+}
+
+std::optional<std::string> Stack::secret_for(std::string_view access_key) const {
+  for (const auto& c : credentials)
+    if (c.access_key == access_key) return c.secret_key;
+  return std::nullopt;
+}
+
+EnvLookup process_environment() {
+  return [](std::string_view name) -> std::optional<std::string> {
+    const char* value = std::getenv(std::string(name).c_str());
+    if (!value) return std::nullopt;
+    return std::string(value);
+  };
+}
+
+std::expected<Stack, std::string> parse_stack(std::string_view text) {
+  json doc = json::parse(text, nullptr, false);
+  if (doc.is_discarded()) return std::unexpected("stack: not valid JSON");
+  if (!doc.is_object()) return std::unexpected("stack: the document must be a JSON object");
+  if (auto ok = check_keys(doc, {"region", "credentials", "buckets"}, "stack"); !ok)
+    return std::unexpected(ok.error());
+
+  Stack stack;
+  if (auto region = string_field(doc, "region", "stack", "us-east-1"); region) stack.region = *region;
+  else return std::unexpected(region.error());
+
+  if (doc.contains("credentials")) {
+    if (!doc["credentials"].is_array()) return std::unexpected("stack: \"credentials\" must be an array");
+    for (std::size_t i = 0; i < doc["credentials"].size(); ++i) {
+      const auto& c = doc["credentials"][i];
+      std::string where = "stack.credentials[" + std::to_string(i) + "]";
+      if (!c.is_object()) return std::unexpected(where + ": must be an object");
+      if (auto ok = check_keys(c, {"access_key", "secret_key"}, where); !ok) return std::unexpected(ok.error());
+      auto key = string_field(c, "access_key", where);
+      auto secret = string_field(c, "secret_key", where);
+      if (!key) return std::unexpected(key.error());
+      if (!secret) return std::unexpected(secret.error());
+      if (key->empty()) return std::unexpected(where + ": \"access_key\" must not be empty");
+      stack.credentials.push_back({*key, *secret});
+    }
+  } else {
+    stack.credentials.push_back({"test", "test"});
+  }
+
+  if (doc.contains("buckets")) {
+    if (!doc["buckets"].is_array()) return std::unexpected("stack: \"buckets\" must be an array");
+    for (std::size_t i = 0; i < doc["buckets"].size(); ++i) {
+      const auto& b = doc["buckets"][i];
+      std::string where = "stack.buckets[" + std::to_string(i) + "]";
+      if (!b.is_object()) return std::unexpected(where + ": must be an object");
+      if (auto ok = check_keys(b, {"name", "acl"}, where); !ok) return std::unexpected(ok.error());
+      auto name = string_field(b, "name", where);
+      auto acl = string_field(b, "acl", where, "private");
+      if (!name) return std::unexpected(name.error());
+      if (!acl) return std::unexpected(acl.error());
+      if (!is_canned_acl(*acl))
+        return std::unexpected(where + ": \"acl\" must be private, public-read, public-read-write or authenticated-read");
+      stack.buckets.push_back({*name, *acl});
+    }
+  }
+  return stack;
+}
+
+std::expected<Stack, std::string> load_stack_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::unexpected("cannot read stack file " + path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  auto stack = parse_stack(buffer.str());
+  if (!stack) return std::unexpected(path + ": " + stack.error());
+  return stack;
+}
+
+Stack default_stack(const EnvLookup& env) {
+  auto get = [&](const char* name, const char* fallback) { return env(name).value_or(fallback); };
+  Stack stack;
+  stack.region = get("AWS_DEFAULT_REGION", "us-east-1");
+  stack.credentials.push_back({"test", "test"});
+  stack.buckets.push_back({get("UPLOADS_BUCKET_NAME", "cruddur-uploaded-avatars"), "private"});
+  stack.buckets.push_back({get("ASSETS_BUCKET_NAME", "assets.cruddur.com"), "private"});
+  return stack;
+}
+
+}  // namespace stack
