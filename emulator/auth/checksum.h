@@ -31,8 +31,8 @@ std::size_t checksum_size(ChecksumAlgorithm algorithm);
 // All five, in a fixed order (for scanning request headers).
 const std::vector<ChecksumAlgorithm>& all_checksum_algorithms();
 
-// One incremental hash. update() any number of times, then digest() once; digest()
-// returns the raw big-endian bytes and leaves the hasher unusable (call reset() to reuse).
+// One incremental hash. update() any number of times, then digest(): it returns the raw
+// big-endian bytes and resets the hasher to its empty state, ready for the next input.
 // Movable, not copyable.
 class Hasher {
  public:

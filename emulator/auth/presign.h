@@ -14,7 +14,7 @@ namespace auth {
 struct PresignRequest {
   std::string method;    // "GET", "PUT", ...
   std::string endpoint;  // "http://127.0.0.1:4566" (scheme + authority, no path)
-  std::string bucket;
+  std::string bucket;    // empty: `endpoint` is the bucket's virtual-hosted address
   std::string key;       // raw key; encoded here with uri_encode (slashes kept)
   std::string region = "us-east-1";
   std::string access_key;
@@ -28,8 +28,9 @@ struct PresignRequest {
   std::string service = "s3";
 };
 
-// Path-style URL: endpoint + "/" + bucket + "/" + encoded key + "?X-Amz-Algorithm=…".
-// The caller validates inputs (expires range, non-empty bucket); this only formats.
+// Path-style URL: endpoint + "/" + bucket + "/" + encoded key + "?X-Amz-Algorithm=…"
+// (query parameters in canonical order, X-Amz-Signature last).
+// The caller validates inputs (expires range, names); this only formats.
 std::string presign_url(const PresignRequest& request);
 
 }  // namespace auth
