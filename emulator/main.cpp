@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   cli::add_process_command(app);
   cli::add_fixtures_command(app);
   cli::add_serve_command(app);
+  cli::add_migrate_command(app);
   cli::add_presign_command(app);
   CLI11_PARSE(app, argc, argv);
   return 0;

@@ -10,6 +10,7 @@ namespace cli {
 void add_process_command(CLI::App& app);    // process.cpp
 void add_fixtures_command(CLI::App& app);   // fixtures.cpp
 void add_serve_command(CLI::App& app);      // serve.cpp
+void add_migrate_command(CLI::App& app);    // migrate.cpp
 void add_presign_command(CLI::App& app);    // presign.cpp
 
 }  // namespace cli
