@@ -1,4 +1,5 @@
 // libvips start-up (once per process) and the ErrorCode names.
+#include <algorithm>
 #include <mutex>
 
 #include "vips_support.h"
@@ -19,6 +20,11 @@ InitState& init_state() {
   return state;
 }
 
+// libvips also prints warnings ("error in tile 0 x 240") straight to stderr. Every
+// failure already comes back as an Error with the decoder's message, so the duplicate
+// is dropped instead of interleaving with a server's structured log lines.
+void ignore_vips_warning(const char*, GLogLevelFlags, const char*, void*) {}
+
 void start_vips(InitState& state) {
   if (VIPS_INIT("minicloud") != 0) {
     state.error = std::string("libvips failed to start: ") + vips_error_buffer();
@@ -32,6 +38,7 @@ void start_vips(InitState& state) {
   // ImageMagick, PDF, SVG, FITS, ... must never see untrusted bytes. The loader
   // allow-list in load.cpp is the second fence.
   vips_block_untrusted_set(TRUE);
+  g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING, ignore_vips_warning, nullptr);
   state.ok = true;
 }
 
@@ -42,6 +49,10 @@ bool init(std::string* error) {
   std::call_once(state.once, start_vips, std::ref(state));
   if (!state.ok && error != nullptr) *error = state.error;
   return state.ok;
+}
+
+void set_threads_per_image(int threads) {
+  if (init()) vips_concurrency_set(std::max(1, threads));
 }
 
 std::string_view to_string(ErrorCode code) {

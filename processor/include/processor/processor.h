@@ -48,6 +48,11 @@ struct Image {
 // to fail fast at start-up. Returns false with a message if libvips cannot start.
 bool init(std::string* error = nullptr);
 
+// Worker threads libvips may use inside one process() call (default: one per core).
+// Process-wide. Callers that already run one image per core (batch) set 1 so the two
+// levels of parallelism do not oversubscribe the CPU. Initialises libvips if needed.
+void set_threads_per_image(int threads);
+
 // Decode `input`, apply `spec`, encode. See spec.h for the steps and defaults.
 std::expected<Image, Error> process(std::string_view input, const Spec& spec);
 
