@@ -1,4 +1,4 @@
-// process(): load -> flatten -> resize -> colour -> orient -> crop/pad -> encode.
+// process(): load -> flatten -> resize -> colour -> orient -> crop/pad -> strip -> encode.
 // Every step only describes work; libvips decodes and computes once, streaming, when
 // encode() pulls the pixels through.
 #include <algorithm>
@@ -65,7 +65,7 @@ std::expected<Image, Error> run(std::string_view bytes, const Spec& spec) {
     image = to_srgb_profile(image);
     image = spec.autorotate ? apply_orientation(image) : drop_orientation(image);
     image = crop_or_embed(image, spec);
-    image = to_srgb8(image);
+    image = strip_metadata(to_srgb8(image));
     Image out;
     out.bytes = encode(image, spec);
     out.width = image.width();

@@ -20,8 +20,8 @@ struct Shrink {
 Shrink resolve_shrink(int width, int height, const Spec& spec);
 
 // libjpeg's DCT downscale for a total shrink (sharp, fastShrinkOnLoad): the largest of
-// 8/4/2 not above it, one step lower when the shrink is exactly that integer (libjpeg
-// rounding), 1 for none.
+// 8/4/2 not above it, one step lower when the shrink's integer part equals it (sharp's
+// guard against libjpeg rounding), 1 for none.
 int jpeg_shrink_on_load(double shrink);
 
 // Top-left of a centred `inner` window inside `outer` (crop): sharp rounds up.
@@ -61,6 +61,13 @@ vips::VImage resize(vips::VImage image, Shrink shrink);
 // Cover: crop to spec size (centre, or smartcrop for entropy/attention).
 // Contain: pad to spec size with the background. Others: unchanged.
 vips::VImage crop_or_embed(vips::VImage image, const Spec& spec);
+
+// --- strip.cpp ------------------------------------------------------------------------
+
+// Removes every metadata item (EXIF, XMP, IPTC, ICC, orientation, ...). The savers'
+// own `strip` is not enough: libvips 8.14's webpsave still writes the EXIF blob, which
+// would carry a stale orientation onto an already-rotated image.
+vips::VImage strip_metadata(vips::VImage image);
 
 // --- encode.cpp -----------------------------------------------------------------------
 
