@@ -89,7 +89,8 @@ Server::Server(ServerOptions options, Handler handler)
   server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   server_->set_tcp_nodelay(true);
   server_->set_keep_alive_max_count(100000);
-  server_->set_keep_alive_timeout(60);
+  // Idle keep-alive connections hold a pool thread and delay shutdown by up to this long.
+  server_->set_keep_alive_timeout(5);
   server_->set_read_timeout(60);
   server_->set_write_timeout(60);
   server_->set_payload_max_length(std::numeric_limits<std::size_t>::max());

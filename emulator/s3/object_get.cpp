@@ -45,9 +45,10 @@ Result<std::optional<ByteRange>> parse_range(const std::optional<std::string>& h
   }
   auto first = number(first_text);
   if (!first) return std::nullopt;
-  std::optional<std::int64_t> last = last_text.empty() ? std::optional<std::int64_t>(size - 1) : number(last_text);
+  std::optional<std::int64_t> last = last_text.empty() ? std::optional<std::int64_t>(*first) : number(last_text);
   if (!last || *last < *first) return std::nullopt;
   if (*first >= size) return std::unexpected(make_error(ErrorCode::InvalidRange));
+  if (last_text.empty()) last = size - 1;
   range.first = *first;
   range.last = std::min(*last, size - 1);
   return range;

@@ -115,7 +115,7 @@ class MiniCloud:
         return boto3.client(service, endpoint_url=self.endpoint, aws_access_key_id=access_key,
                             aws_secret_access_key=secret, region_name=REGION,
                             config=Config(s3={"addressing_style": addressing}, retries={"max_attempts": 1},
-                                          **config))
+                                          signature_version=config.pop("signature_version", "s3v4"), **config))
 
     def aws(self, *args, check=True, input=None):
         """Runs the aws CLI against this server; returns CompletedProcess (text)."""
