@@ -1,10 +1,11 @@
 // processor_bench: the processor as a long-lived library loop, for scripts/bench processor.
 //
-//   processor_bench [--threads N] [--seconds S] [--no-autorotate] [--out FILE] IMAGE
+//   processor_bench [--threads N] [--seconds S] [--like-sharp] [--out FILE] IMAGE
 //       Reads IMAGE once, warms up, then N threads call processor::process() on it with the
 //       default Spec (the Lambda's 512x512 JPEG cover) until S seconds have passed. Prints
 //       one JSON line: images, seconds, ms_per_image, images_per_s, max_rss_kb.
-//       --out writes the warm-up output (for quality comparisons).
+//       --out writes the warm-up output (for quality comparisons). --like-sharp turns off
+//       minicloud's two fixes (EXIF autorotate, white background) to compare with sharp.
 //   processor_bench psnr A B
 //       Prints the PSNR in dB of encoded image A against B (processor::compare).
 #include <atomic>
@@ -31,7 +32,7 @@ using Clock = std::chrono::steady_clock;
 struct Options {
   int threads = 1;
   double seconds = 2.0;
-  bool autorotate = true;
+  bool like_sharp = false;
   std::string out;
   std::string image;
 };
@@ -44,7 +45,7 @@ std::optional<std::string> read_file(const std::string& path) {
 
 int usage() {
   std::fprintf(stderr,
-               "usage: processor_bench [--threads N] [--seconds S] [--no-autorotate] [--out FILE] IMAGE\n"
+               "usage: processor_bench [--threads N] [--seconds S] [--like-sharp] [--out FILE] IMAGE\n"
                "       processor_bench psnr A B\n");
   return 2;
 }
@@ -60,8 +61,8 @@ std::optional<Options> parse_args(int argc, char** argv) {
       o.seconds = std::stod(argv[++i]);
     } else if (arg == "--out" && has_value) {
       o.out = argv[++i];
-    } else if (arg == "--no-autorotate") {
-      o.autorotate = false;
+    } else if (arg == "--like-sharp") {
+      o.like_sharp = true;
     } else if (!arg.starts_with("-") && o.image.empty()) {
       o.image = arg;
     } else {
@@ -85,7 +86,7 @@ int psnr(const std::string& a_path, const std::string& b_path) {
   return 0;
 }
 
-// Each thread processes the same bytes until the deadline; returns images done.
+// Each thread processes the same bytes until the deadline (at least once); returns images done.
 long run_loop(const std::string& input, const processor::Spec& spec, int threads, double seconds) {
   std::atomic<long> done{0};
   std::atomic<bool> failed{false};
@@ -93,10 +94,10 @@ long run_loop(const std::string& input, const processor::Spec& spec, int threads
   std::vector<std::jthread> workers;
   for (int t = 0; t < threads; ++t) {
     workers.emplace_back([&] {
-      while (Clock::now() < deadline) {
+      do {
         if (!processor::process(input, spec)) failed = true;
         ++done;
-      }
+      } while (Clock::now() < deadline);
     });
   }
   workers.clear();  // joins
@@ -109,7 +110,10 @@ int bench(const Options& o) {
   std::string error;
   if (!processor::init(&error)) return std::fprintf(stderr, "processor_bench: %s\n", error.c_str()), 1;
   processor::Spec spec;
-  spec.autorotate = o.autorotate;
+  if (o.like_sharp) {  // sharp without .rotate(), JPEG output of alpha: flattened onto black
+    spec.autorotate = false;
+    spec.background = {0, 0, 0};
+  }
 
   // Warm-up: first use pays for libvips' start-up and page faults, not the steady state.
   auto warm = processor::process(*input, spec);

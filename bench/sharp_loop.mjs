@@ -29,10 +29,10 @@ async function loop(buf, threads, seconds) {
   const deadline = performance.now() + seconds * 1000;
   let done = 0;
   const worker = async () => {
-    while (performance.now() < deadline) {
+    do {
       await lambda(buf);
       done++;
-    }
+    } while (performance.now() < deadline);
   };
   await Promise.all(Array.from({ length: threads }, worker));
   return done;
