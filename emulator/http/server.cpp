@@ -88,6 +88,12 @@ Server::Server(ServerOptions options, Handler handler)
   auto threads = static_cast<std::size_t>(options_.threads > 0 ? options_.threads : 256);
   server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   server_->set_tcp_nodelay(true);
+  // cpp-httplib's default also sets SO_REUSEPORT, which lets a second minicloud bind the
+  // same port silently; SO_REUSEADDR alone still allows a quick restart.
+  server_->set_socket_options([](int sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   server_->set_keep_alive_max_count(100000);
   // Idle keep-alive connections hold a pool thread and delay shutdown by up to this long.
   server_->set_keep_alive_timeout(5);
