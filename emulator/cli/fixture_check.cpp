@@ -73,7 +73,7 @@ std::expected<Expected, std::string> parse_expected(const json& j, double defaul
     e.error = code;
     return e;
   }
-  if (auto ok = only_keys(j, {"width", "height", "format", "golden", "min_psnr_db"}, where + ".expect"); !ok)
+  if (auto ok = only_keys(j, {"width", "height", "format", "golden", "min_psnr_db", "like"}, where + ".expect"); !ok)
     return std::unexpected(ok.error());
   for (const char* key : {"width", "height", "format", "golden"})
     if (!j.contains(key)) return std::unexpected(where + ": expect needs \"" + key + "\" (or \"error\")");
@@ -94,6 +94,10 @@ std::expected<Expected, std::string> parse_expected(const json& j, double defaul
   if (j.contains("min_psnr_db")) {
     if (!j["min_psnr_db"].is_number()) return std::unexpected(where + ": min_psnr_db must be a number");
     e.min_psnr_db = j["min_psnr_db"].get<double>();
+  }
+  if (j.contains("like")) {
+    if (!j["like"].is_string()) return std::unexpected(where + ": like must be a path");
+    e.like = j["like"].get<std::string>();
   }
   return e;
 }
@@ -192,6 +196,34 @@ Outcome update_golden(Outcome out, const fs::path& golden_path, const std::strin
   return out;
 }
 
+// `like`: the output must also look like another image (e.g. orient-6 like orient-1's
+// golden), so --update cannot bless a wrong result that is merely consistent with itself.
+// Fills `out` and returns false when it does not.
+bool looks_like_reference(Outcome& out, const Manifest& m, const Expected& e, bool update) {
+  if (e.like.empty()) return true;
+  const std::string suffix = update ? " (golden not updated)" : "";
+  auto reference = read_file(m.dir / e.like);
+  if (!reference) {
+    out.detail = reference.error() + suffix;
+    return false;
+  }
+  auto cmp = processor::compare(out.actual, *reference);
+  if (cmp && cmp->same_size() && cmp->psnr_db >= e.min_psnr_db) return true;
+  out.expected = *reference;
+  if (!cmp) {
+    out.detail = "cannot compare with " + e.like + ": " + cmp.error().message + suffix;
+  } else if (!cmp->same_size()) {
+    out.detail = "should look like " + e.like + " (" + describe_size(cmp->width_b, cmp->height_b) + "), got " +
+                 describe_size(cmp->width_a, cmp->height_a) + suffix;
+  } else {
+    out.psnr_db = cmp->psnr_db;
+    out.detail = "should look like " + e.like + ": PSNR " + format_psnr(cmp->psnr_db) + " dB < " +
+                 format_psnr(e.min_psnr_db) + " dB" + suffix;
+    if (auto diff = processor::diff_image_png(out.actual, *reference)) out.diff_png = *diff;
+  }
+  return false;
+}
+
 Outcome judge_image_case(Outcome out, const Manifest& m, const Expected& e, const processor::Image& got, bool update) {
   out.actual = got.bytes;
   out.actual_extension = processor::extension(got.format);
@@ -200,6 +232,7 @@ Outcome judge_image_case(Outcome out, const Manifest& m, const Expected& e, cons
                  (update ? " (golden not updated: fix the manifest if the new output is right)" : "");
     return out;
   }
+  if (!looks_like_reference(out, m, e, update)) return out;
   const fs::path golden_path = m.dir / e.golden;
   auto golden = read_file(golden_path);
   if (golden) out.expected = *golden;

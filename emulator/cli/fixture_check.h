@@ -12,6 +12,9 @@
 //      "why": "the Lambda's call on a plain photo"},
 //     {"name": "empty", "input": "images/empty.bin", "expect": {"error": "EmptyInput"}}]}
 //
+// An image expectation may add "like": "golden/other.jpg": the output must also be that
+// picture (same size, PSNR at least the threshold), e.g. every EXIF orientation upright.
+//
 // Paths are relative to the manifest's directory. Unknown keys are errors (a typo must
 // not silently weaken a check).
 #pragma once
@@ -34,6 +37,7 @@ struct Expected {
   processor::Format format = processor::Format::Jpeg;
   std::string golden;                         // relative to the manifest's directory
   double min_psnr_db = 0;
+  std::string like;                           // optional: must also look like this image
 };
 
 struct Case {

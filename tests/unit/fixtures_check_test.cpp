@@ -114,6 +114,35 @@ TEST_CASE("fixtures: a crop shifted by a few pixels fails, with a diff image and
   CHECK(slurp(*index).find("FAIL") != std::string::npos);
 }
 
+TEST_CASE("fixtures: \"like\" fails an output that is not that picture, even with --update", "[fixtures]") {
+  Scratch s;
+  auto right = processor::process(slurp(s.dir / "images/landscape.jpg"), processor::Spec{.width = 128, .height = 128});
+  REQUIRE(right);
+  spit(s.dir / "golden/upright.jpg", right->bytes);
+  REQUIRE(processor::init());
+  const auto mirrored = vips::VImage::new_from_buffer(right->bytes, "").flip(VIPS_DIRECTION_HORIZONTAL);
+  void* buf = nullptr;
+  std::size_t size = 0;
+  mirrored.write_to_buffer(".jpg", &buf, &size);
+  spit(s.dir / "golden/mirrored.jpg", std::string(static_cast<const char*>(buf), size));
+  g_free(buf);
+
+  const auto m = parse(R"({"version": 1, "cases": [
+    {"name": "good", "input": "images/landscape.jpg", "spec": {"width": 128, "height": 128},
+     "expect": {"width": 128, "height": 128, "format": "jpeg", "golden": "golden/good.jpg",
+                "like": "golden/upright.jpg"}},
+    {"name": "bad", "input": "images/landscape.jpg", "spec": {"width": 128, "height": 128},
+     "expect": {"width": 128, "height": 128, "format": "jpeg", "golden": "golden/bad.jpg",
+                "like": "golden/mirrored.jpg"}}]})",
+                       s.dir);
+  CHECK(fixtures::check_case(m, m.cases.at(0), /*update=*/true).status == fixtures::Status::Updated);
+  const auto bad = fixtures::check_case(m, m.cases.at(1), /*update=*/true);
+  INFO(bad.detail);
+  CHECK(bad.status == fixtures::Status::Fail);
+  CHECK_FALSE(bad.diff_png.empty());
+  CHECK_FALSE(fs::exists(s.dir / "golden/bad.jpg"));
+}
+
 TEST_CASE("fixtures: --update refuses to bless an output of the wrong size", "[fixtures]") {
   Scratch s;
   const auto m = parse(R"({"version": 1, "cases": [
