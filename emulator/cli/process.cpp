@@ -160,8 +160,11 @@ class Reporter {
 
   void summary(double seconds) const {
     if (bar_) std::cerr << "\n";
-    std::fprintf(stderr, "processed %zu files: %zu ok, %zu failed in %.2f s (%.1f images/s)\n", total_,
-                 total_ - failed_, failed_, seconds, seconds > 0 ? static_cast<double>(total_) / seconds : 0.0);
+    char rate[64];
+    std::snprintf(rate, sizeof rate, "%.2f s (%.1f images/s)", seconds,
+                  seconds > 0 ? static_cast<double>(total_) / seconds : 0.0);
+    std::cerr << "processed " << total_ << " files: " << total_ - failed_ << " ok, " << failed_ << " failed in "
+              << rate << "\n";
   }
 
  private:
@@ -196,7 +199,7 @@ void process_batch(const ProcessOptions& o, const processor::Spec& spec) {
   // One image per core; libvips then uses one thread inside each image.
   const unsigned workers = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(),
                                                             static_cast<unsigned>(jobs.size())));
-  processor::set_threads_per_image(1);
+  const int threads_before = processor::set_threads_per_image(1);
   Reporter reporter(jobs.size());
   std::atomic<std::size_t> next{0};
   const auto start = std::chrono::steady_clock::now();
@@ -207,6 +210,7 @@ void process_batch(const ProcessOptions& o, const processor::Spec& spec) {
         for (std::size_t n; (n = next++) < jobs.size();) reporter.done(jobs[n], run_job(jobs[n], spec));
       });
   }
+  processor::set_threads_per_image(threads_before);
   reporter.summary(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   if (reporter.failed() > 0) throw CLI::RuntimeError(kExitFailed);
 }

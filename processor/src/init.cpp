@@ -51,8 +51,11 @@ bool init(std::string* error) {
   return state.ok;
 }
 
-void set_threads_per_image(int threads) {
-  if (init()) vips_concurrency_set(std::max(1, threads));
+int set_threads_per_image(int threads) {
+  if (!init()) return 0;
+  const int previous = vips_concurrency_get();
+  vips_concurrency_set(std::max(1, threads));
+  return previous;
 }
 
 std::string_view to_string(ErrorCode code) {

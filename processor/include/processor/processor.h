@@ -51,7 +51,8 @@ bool init(std::string* error = nullptr);
 // Worker threads libvips may use inside one process() call (default: one per core).
 // Process-wide. Callers that already run one image per core (batch) set 1 so the two
 // levels of parallelism do not oversubscribe the CPU. Initialises libvips if needed.
-void set_threads_per_image(int threads);
+// Returns the previous value, to restore it.
+int set_threads_per_image(int threads);
 
 // Decode `input`, apply `spec`, encode. See spec.h for the steps and defaults.
 std::expected<Image, Error> process(std::string_view input, const Spec& spec);
