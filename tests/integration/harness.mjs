@@ -1,0 +1,115 @@
+// Test harness for Node clients, the twin of harness.py: start the real `minicloud serve`
+// on an ephemeral port (in memory, default stack), read its endpoint from the ready file.
+//
+//   const mc = await startMiniCloud();
+//   const s3 = mc.s3Client();          // @aws-sdk/client-s3, path style, key test/test
+//   ...
+//   await mc.stop();                   // SIGTERM; rejects unless it exits 0 in time
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const ROOT = process.env.MINICLOUD_SOURCE_DIR || path.resolve(here, '..', '..');
+export const BIN = process.env.MINICLOUD_BIN || path.join(ROOT, 'build', 'bin', 'minicloud');
+export const ACCESS_KEY = 'test';
+export const SECRET_KEY = 'test';
+export const REGION = 'us-east-1';
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class MiniCloud {
+  constructor({ args = [] } = {}) {
+    this.tmp = mkdtempSync(path.join(tmpdir(), 'minicloud-node-'));
+    this.args = args;
+    this.endpoint = null;
+    this.port = null;
+    this.exitCode = undefined;
+    this.clients = [];
+  }
+
+  async start(timeoutMs = 20000) {
+    const ready = path.join(this.tmp, 'ready.json');
+    this.logPath = path.join(this.tmp, 'server.log');
+    const log = openSync(this.logPath, 'a');
+    this.proc = spawn(BIN, ['serve', '--port', '0', '--in-memory', '--ready-file', ready, ...this.args], {
+      stdio: ['ignore', log, log],
+    });
+    closeSync(log);
+    this.exited = new Promise((resolve) => {
+      this.proc.on('exit', (code, signal) => {
+        this.exitCode = code ?? signal;
+        resolve(this.exitCode);
+      });
+      this.proc.on('error', (err) => {
+        this.exitCode = String(err);
+        resolve(this.exitCode);
+      });
+    });
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (existsSync(ready)) {
+        try {
+          const info = JSON.parse(readFileSync(ready, 'utf8'));
+          this.endpoint = info.endpoint;
+          this.port = info.port;
+          return this;
+        } catch {
+          // written atomically, so a parse error means not there yet; retry
+        }
+      }
+      if (this.exitCode !== undefined) throw new Error(`minicloud exited with ${this.exitCode}:\n${this.logs()}`);
+      await sleep(20);
+    }
+    this.proc.kill('SIGKILL');
+    throw new Error(`minicloud did not become ready:\n${this.logs()}`);
+  }
+
+  logs() {
+    try {
+      return readFileSync(this.logPath, 'utf8').slice(-20000);
+    } catch {
+      return '';
+    }
+  }
+
+  // SIGTERM and wait; rejects if the server does not exit 0 within timeoutMs. Destroys the
+  // clients made by s3Client() first, so no idle keep-alive connection is left open.
+  async stop(timeoutMs = 20000) {
+    for (const client of this.clients) client.destroy();
+    this.clients = [];
+    if (!this.proc) return;
+    if (this.exitCode === undefined) {
+      this.proc.kill('SIGTERM');
+      const timer = sleep(timeoutMs).then(() => 'timeout');
+      if ((await Promise.race([this.exited, timer])) === 'timeout') {
+        this.proc.kill('SIGKILL');
+        await this.exited;
+        throw new Error(`minicloud did not stop within ${timeoutMs} ms of SIGTERM`);
+      }
+    }
+    rmSync(this.tmp, { recursive: true, force: true });
+    if (this.exitCode !== 0) throw new Error(`minicloud exited with ${this.exitCode}`);
+  }
+
+  // An S3Client for this server (path style, key test/test, no retries). `config` is merged in.
+  async s3Client(config = {}) {
+    const { S3Client } = await import('@aws-sdk/client-s3');
+    const client = new S3Client({
+      endpoint: this.endpoint,
+      region: REGION,
+      forcePathStyle: true,
+      credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY },
+      maxAttempts: 1,
+      ...config,
+    });
+    this.clients.push(client);
+    return client;
+  }
+}
+
+export async function startMiniCloud(options) {
+  return new MiniCloud(options).start();
+}
