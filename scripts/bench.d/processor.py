@@ -9,8 +9,9 @@
 
 Each tool runs on one worker (one thread: VIPS_CONCURRENCY=1, sharp.concurrency(1),
 MAGICK_THREAD_LIMIT=1) and on N parallel workers (N = cores; N threads in the loops, N
-processes for the CLIs), after a warm-up, for --seconds each. Peak RSS is the largest
-maximum resident set of one process (wait4). Also prints the PSNR of minicloud's output
+processes for the CLIs), after a warm-up, for --seconds each, split into --rounds that
+interleave the tools. Peak RSS is the largest maximum resident set of one process (wait4
+for the CLIs; the loops report their own getrusage / process.resourceUsage). Also prints the PSNR of minicloud's output
 against sharp's, both made live in this run, with minicloud's two deliberate fixes turned
 off (as sharp: no EXIF autorotate, transparency flattened onto black).
 
@@ -35,6 +36,13 @@ class Run:
     seconds: float = 0.0
     max_rss_kb: int = 0
     error: str = ""
+
+    def add(self, other):
+        """Sums two measurements of the same thing (rounds)."""
+        self.images += other.images
+        self.seconds += other.seconds
+        self.max_rss_kb = max(self.max_rss_kb, other.max_rss_kb)
+        self.error = self.error or other.error
 
     @property
     def per_s(self):
@@ -89,11 +97,9 @@ def per_process(make_argv, env, workers, seconds, min_runs, tmp):
 
 
 def in_process_loop(argv, env):
-    """Runs a loop program that prints one JSON line (images, seconds); RSS from wait4."""
+    """Runs a loop program that prints one JSON line (images, seconds, max_rss_kb)."""
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     out, err = proc.communicate()
-    # communicate() reaped the child; its rusage is in RUSAGE_CHILDREN only cumulatively,
-    # so the loop programs report their own peak RSS (getrusage / process.resourceUsage).
     if proc.returncode != 0:
         return Run(error=(err.strip().splitlines() or [f"exit status {proc.returncode}"])[-1][:120])
     line = json.loads(out.strip().splitlines()[-1])
@@ -121,39 +127,41 @@ class Bench:
         base.pop("VIPS_CONCURRENCY", None)
         self.env = {**base, "VIPS_CONCURRENCY": "1", "MAGICK_THREAD_LIMIT": "1", "OMP_NUM_THREADS": "1"}
 
-    def cli_tools(self, photo):
-        a = self.a
-        return [
-            ("minicloud process", lambda out: [a.minicloud, "process", photo, out]),
-            ("vips thumbnail", lambda out: ["vips", "thumbnail", photo, out + "[Q=80,strip]", "512",
-                                            "--height", "512", "--crop", "centre"]),
-            ("ImageMagick convert", lambda out: [a.convert, photo, "-resize", "512x512^", "-gravity", "center",
-                                                 "-extent", "512x512", "-quality", "80", "-strip", out]),
-        ]
+    TOOLS = ("minicloud process", "minicloud library", "sharp", "vips thumbnail", "ImageMagick convert")
 
-    def loop_argv(self, tool, photo, workers, out=None):
+    def cli_argv(self, tool, photo):
+        """For the one-process-per-image tools: output path -> argv."""
+        a = self.a
+        if tool == "minicloud process":
+            return lambda out: [a.minicloud, "process", photo, out]
+        if tool == "vips thumbnail":
+            return lambda out: ["vips", "thumbnail", photo, out + "[Q=80,strip]", "512", "--height", "512",
+                                "--crop", "centre"]
+        if tool == "ImageMagick convert":
+            return lambda out: [a.convert, photo, "-resize", "512x512^", "-gravity", "center", "-extent", "512x512",
+                                "-quality", "80", "-strip", out]
+        return None
+
+    def loop_argv(self, tool, photo, workers, seconds, out=None):
         a = self.a
         extra = ["--out", out] if out else []
-        if tool == "minicloud library":
-            return [a.loop, "--threads", str(workers), "--seconds", str(a.seconds), *extra, photo]
-        return ["node", a.sharp_loop, "--threads", str(workers), "--seconds", str(a.seconds), *extra, photo]
+        program = [a.loop] if tool == "minicloud library" else ["node", a.sharp_loop]
+        return [*program, "--threads", str(workers), "--seconds", f"{seconds:.3f}", *extra, photo]
 
-    def measure_cli(self, name, make_argv):
-        row = Row(name)
-        code, _ = spawn_and_wait(make_argv(os.path.join(self.tmp, "warm.jpg")), self.env)  # warm-up
-        if code != 0:
-            row.one.error = row.many.error = f"exit status {code}"
-            return row
-        row.one = per_process(make_argv, self.env, 1, self.a.seconds, self.a.min_runs, self.tmp)
-        row.many = per_process(make_argv, self.env, self.a.workers, self.a.seconds, self.a.min_runs, self.tmp)
-        return row
+    def measure(self, tool, photo, workers, seconds, out=None):
+        make_argv = self.cli_argv(tool, photo)
+        if make_argv:
+            return per_process(make_argv, self.env, workers, seconds, self.a.min_runs, self.tmp)
+        env = {**self.env, "UV_THREADPOOL_SIZE": str(workers)}
+        return in_process_loop(self.loop_argv(tool, photo, workers, seconds, out), env)
 
-    def measure_loop(self, name, photo, out):
-        env = {**self.env, "UV_THREADPOOL_SIZE": "1"}
-        row = Row(name, one=in_process_loop(self.loop_argv(name, photo, 1, out), env))
-        env["UV_THREADPOOL_SIZE"] = str(self.a.workers)
-        row.many = in_process_loop(self.loop_argv(name, photo, self.a.workers), env)
-        return row
+    def warm_up(self, tool, photo):
+        """One untimed run of each CLI (file cache, dynamic loader); '' or an error."""
+        make_argv = self.cli_argv(tool, photo)
+        if not make_argv:
+            return ""
+        code, _ = spawn_and_wait(make_argv(os.path.join(self.tmp, "warm.jpg")), self.env)
+        return f"exit status {code}" if code else ""
 
     def psnr_vs_sharp(self, photo, sharp_out):
         """minicloud's output made like sharp's (no autorotate, black background) vs sharp's."""
@@ -166,18 +174,23 @@ class Bench:
         return float(cmp.stdout) if cmp.returncode == 0 else None
 
     def photo(self, photo):
+        """Every tool, interleaved over --rounds so that other load on the machine hits all
+        tools alike rather than whichever happened to run at a busy moment."""
         sharp_out = os.path.join(self.tmp, "sharp.jpg")
         if os.path.exists(sharp_out):
             os.remove(sharp_out)
-        tools = dict(self.cli_tools(photo))
-        rows = [
-            self.measure_cli("minicloud process", tools["minicloud process"]),
-            self.measure_loop("minicloud library", photo, None),
-            self.measure_loop("sharp", photo, sharp_out),
-            self.measure_cli("vips thumbnail", tools["vips thumbnail"]),
-            self.measure_cli("ImageMagick convert", tools["ImageMagick convert"]),
-        ]
-        return rows, self.psnr_vs_sharp(photo, sharp_out)
+        rows = {tool: Row(tool) for tool in self.TOOLS}
+        for tool in self.TOOLS:
+            rows[tool].one.error = rows[tool].many.error = self.warm_up(tool, photo)
+        seconds = self.a.seconds / self.a.rounds
+        for round_index in range(self.a.rounds):
+            for tool, row in rows.items():
+                if row.one.error:
+                    continue
+                out = sharp_out if tool == "sharp" and round_index == 0 else None
+                row.one.add(self.measure(tool, photo, 1, seconds, out))
+                row.many.add(self.measure(tool, photo, self.a.workers, seconds))
+        return list(rows.values()), self.psnr_vs_sharp(photo, sharp_out)
 
 
 def ratio(run, sharp_run):
@@ -213,8 +226,9 @@ def main():
     p.add_argument("--loop", required=True, help="processor_bench binary")
     p.add_argument("--sharp-loop", required=True, help="bench/sharp_loop.mjs")
     p.add_argument("--convert", default="/usr/bin/convert")
-    p.add_argument("--seconds", type=float, default=1.0, help="timed seconds per tool and mode")
-    p.add_argument("--min-runs", type=int, default=2, help="at least this many images per lane")
+    p.add_argument("--seconds", type=float, default=1.5, help="timed seconds per tool and mode")
+    p.add_argument("--rounds", type=int, default=3, help="split --seconds into this many interleaved rounds")
+    p.add_argument("--min-runs", type=int, default=1, help="at least this many images per lane and round")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     p.add_argument("--only", default="", help="only photos whose name contains this")
     p.add_argument("--json", default="", help="also write the results here")
@@ -223,7 +237,8 @@ def main():
     photos = photos_in(args.photos, args.only)
     if not photos:
         sys.exit(f"no photos in {args.photos}")
-    print(f"processor bench: {len(photos)} photos, 512x512 JPEG cover, {args.seconds:g} s per tool and mode, "
+    print(f"processor bench: {len(photos)} photos, 512x512 JPEG cover, {args.seconds:g} s per tool and mode "
+          f"in {args.rounds} interleaved rounds, "
           f"1 and {args.workers} workers; ratio = images/s / sharp's (higher is faster)")
     # Other work on the machine skews every number; say how busy it was.
     print("load average at start: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
@@ -239,7 +254,8 @@ def main():
     if args.json:
         os.makedirs(os.path.dirname(args.json) or ".", exist_ok=True)
         with open(args.json, "w") as f:
-            json.dump({"workers": args.workers, "seconds": args.seconds, "photos": results}, f, indent=1)
+            json.dump({"workers": args.workers, "seconds": args.seconds, "rounds": args.rounds,
+                       "photos": results}, f, indent=1)
         print(f"\nresults: {args.json}")
 
 
