@@ -2,7 +2,6 @@
 // Every step only describes work; libvips decodes and computes once, streaming, when
 // encode() pulls the pixels through.
 #include <algorithm>
-#include <utility>
 
 #include "load.h"
 #include "processor/processor.h"
@@ -60,9 +59,10 @@ std::expected<Image, Error> run(std::string_view bytes, const Spec& spec) {
     // Colour conversion is costly per pixel (lcms), so it runs after the resize, on the
     // few pixels the output needs. Alpha is the exception: flattening onto an sRGB
     // background needs sRGB pixels, and must happen before resampling (no dark fringes).
-    if (image.has_alpha()) image = flatten_alpha(to_srgb_profile(image), spec.background);
+    const bool alpha = image.has_alpha();
+    if (alpha) image = flatten_alpha(to_srgb_profile(image), spec.background);
     image = resize(image, stored_shrink(image, spec, swap));
-    image = to_srgb_profile(image);
+    if (!alpha) image = to_srgb_profile(image);
     image = spec.autorotate ? apply_orientation(image) : drop_orientation(image);
     image = crop_or_embed(image, spec);
     image = strip_metadata(to_srgb8(image));
