@@ -1,0 +1,527 @@
+#!/usr/bin/env python3
+"""S3 throughput and latency, side by side in one run on the same machine and payloads:
+
+  minicloud   build/bin/minicloud serve --in-memory --quiet
+  moto        python3 -m moto.server (the Python S3 emulator, in memory)
+  s3rver      bench/node_modules/s3rver (the Node S3 emulator, files in a temp dir)
+  nginx       serving the same objects as plain files from a temp dir: the ceiling (GET only)
+
+Each S3 server gets a bucket with a 4 KiB and a 1 MiB object (boto3, path-style). Then wrk
+(--threads, --connections, --seconds each, after a --warmup) requests presigned URLs
+(boto3 generate_presigned_url, SigV4, one day): GET 4 KiB, GET 1 MiB, PUT 4 KiB (the same
+URL over and over: presigned PUTs sign UNSIGNED-PAYLOAD). Then one boto3 client does
+--sequential GETs and PUTs of 4 KiB one after the other (median, p99). Peak RSS is VmHWM of
+each server's processes after the run (nginx: master + workers added up); server CPU per
+request comes from /proc/PID/stat around each wrk run.
+
+Targets (issue 3): minicloud >= 10x moto and >= 3x s3rver on every wrk row, GET 4 KiB >= 50%
+of nginx. Only loopback is used; every server started here is stopped on exit, on error and
+on SIGINT/SIGTERM, and dies with this process (PR_SET_PDEATHSIG) if it is killed.
+
+Called by scripts/bench s3, which installs and builds first.
+"""
+import argparse
+import contextlib
+import ctypes
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+BUCKET = "bench"
+SIZES = {"4k": 4096, "1m": 1 << 20}
+OPS = [  # (row label, method, object key); the wrk PUTs go round --put-keys keys KEY-NNNN
+    ("GET 4 KiB", "GET", "get-4k"),
+    ("GET 1 MiB", "GET", "get-1m"),
+    ("PUT 4 KiB", "PUT", "put-4k"),
+]
+SERVERS = ["minicloud", "moto", "s3rver", "nginx"]
+TARGETS = [  # (peer, wanted ratio minicloud/peer, rows it applies to)
+    ("moto", 10.0, [o[0] for o in OPS]),
+    ("s3rver", 3.0, [o[0] for o in OPS]),
+    ("nginx", 0.5, ["GET 4 KiB"]),
+]
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def log(msg):
+    print(f"[bench s3] {msg}", file=sys.stderr, flush=True)
+
+
+def die_with_parent():
+    """preexec_fn: SIGTERM the child when this process dies, even by SIGKILL."""
+    with contextlib.suppress(Exception):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port, proc, seconds=30):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"exited with status {proc.returncode} before listening")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"not listening on port {port} after {seconds} s")
+
+
+def children(pid):
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(c) for c in f.read().split()]
+    except OSError:
+        return []
+
+
+def process_tree(pid):
+    pids = [pid]
+    for c in children(pid):
+        pids += process_tree(c)
+    return pids
+
+
+def vm_hwm_kb(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def cpu_seconds(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime + stime
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+class Server:
+    def __init__(self, name, tmp):
+        self.name, self.tmp = name, tmp
+        self.proc = None
+        self.endpoint = ""
+        self.error = ""
+        self.log_path = os.path.join(tmp, f"{name}.log")
+
+    def spawn(self, argv, cwd=None, env=None):
+        log(f"starting {self.name}: {' '.join(argv)}")
+        out = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(argv, cwd=cwd or self.tmp, env=env, stdin=subprocess.DEVNULL,
+                                     stdout=out, stderr=subprocess.STDOUT,
+                                     start_new_session=True, preexec_fn=die_with_parent)
+        out.close()
+
+    def log_tail(self):
+        with contextlib.suppress(OSError), open(self.log_path, "rb") as f:
+            return f.read()[-600:].decode("utf-8", "replace").strip()
+        return ""
+
+    def pids(self):
+        return process_tree(self.proc.pid) if self.proc and self.proc.poll() is None else []
+
+    def rss_kb(self):
+        return sum(vm_hwm_kb(p) for p in self.pids())
+
+    def cpu(self):
+        return sum(cpu_seconds(p) for p in self.pids())
+
+    def stop(self):
+        if not self.proc or self.proc.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+        log(f"stopped {self.name}")
+
+
+def start_minicloud(srv, binary):
+    ready = os.path.join(srv.tmp, "minicloud-ready.json")
+    srv.spawn([binary, "serve", "--port", "0", "--host", "127.0.0.1", "--in-memory",
+               "--ready-file", ready, "--quiet"])
+    deadline = time.monotonic() + 30
+    while not (os.path.exists(ready) and os.path.getsize(ready) > 0):
+        if srv.proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError("no ready file")
+        time.sleep(0.05)
+    time.sleep(0.05)  # the file is written in one go; give it a moment to be complete
+    with open(ready) as f:
+        srv.endpoint = json.load(f)["endpoint"].rstrip("/")
+
+
+def start_moto(srv, python):
+    port = free_port()
+    srv.spawn([python, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)])
+    wait_for_port(port, srv.proc)
+    srv.endpoint = f"http://127.0.0.1:{port}"
+
+
+def start_s3rver(srv, script, node):
+    port = free_port()
+    data = os.path.join(srv.tmp, "s3rver-data")
+    os.makedirs(data)
+    srv.spawn([node, script, "-d", data, "-a", "127.0.0.1", "-p", str(port), "--silent"])
+    wait_for_port(port, srv.proc)
+    srv.endpoint = f"http://127.0.0.1:{port}"
+
+
+NGINX_CONF = """daemon off;
+master_process on;
+worker_processes {workers};
+pid {prefix}/nginx.pid;
+error_log {prefix}/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_timeout 65;
+  keepalive_requests 1000000;
+  default_type application/octet-stream;
+  client_body_temp_path {prefix}/tmp/body;
+  proxy_temp_path {prefix}/tmp/proxy;
+  fastcgi_temp_path {prefix}/tmp/fastcgi;
+  uwsgi_temp_path {prefix}/tmp/uwsgi;
+  scgi_temp_path {prefix}/tmp/scgi;
+  server {{
+    listen 127.0.0.1:{port};
+    root {prefix}/www;
+  }}
+}}
+"""
+
+
+def start_nginx(srv, binary, payloads):
+    prefix = os.path.join(srv.tmp, "nginx")
+    os.makedirs(os.path.join(prefix, "tmp"))
+    os.makedirs(os.path.join(prefix, "www", BUCKET))
+    for d in (prefix, os.path.join(prefix, "www"), os.path.join(prefix, "www", BUCKET)):
+        os.chmod(d, 0o755)
+    for key, body in payloads.items():
+        with open(os.path.join(prefix, "www", BUCKET, key), "wb") as f:
+            f.write(body)
+    port = free_port()
+    conf = os.path.join(prefix, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write(NGINX_CONF.format(prefix=prefix, port=port, workers=os.cpu_count() or 1))
+    srv.spawn([binary, "-p", prefix + "/", "-e", os.path.join(prefix, "error.log"), "-c", conf])
+    wait_for_port(port, srv.proc)
+    srv.endpoint = f"http://127.0.0.1:{port}"
+
+
+def s3_client(endpoint, key_id, secret):
+    import boto3
+    from botocore.config import Config
+    return boto3.client(
+        "s3", endpoint_url=endpoint, region_name="us-east-1",
+        aws_access_key_id=key_id, aws_secret_access_key=secret,
+        config=Config(signature_version="s3v4", s3={"addressing_style": "path"},
+                      retries={"max_attempts": 1}, connect_timeout=10, read_timeout=60))
+
+
+def http(method, url, body=None):
+    # A body without a Content-Type goes as a form (urllib's default), which moto tries to parse.
+    headers = {"Content-Type": "application/octet-stream"} if body is not None else {}
+    req = urllib.request.Request(url, data=body, method=method, headers=headers)
+    with urllib.request.urlopen(req, timeout=60) as r:
+        return r.status, r.read()
+
+
+def prepare_s3(client, payloads, tmp, name, put_keys):
+    """Bucket + objects; presigned URLs per operation, each checked by plain HTTP. For PUT, a
+    file of presigned paths, one per key (see s3_put.lua); the URL is then the endpoint."""
+    client.create_bucket(Bucket=BUCKET)
+    for key, body in payloads.items():
+        client.put_object(Bucket=BUCKET, Key=key, Body=body)
+
+    def presign(op, key):
+        return client.generate_presigned_url(op, Params={"Bucket": BUCKET, "Key": key},
+                                             ExpiresIn=24 * 3600)
+    urls = {}
+    for label, method, key in OPS:
+        if method == "GET":
+            urls[label] = presign("get_object", key)
+            for _ in range(2):
+                status, got = http("GET", urls[label])
+                if status != 200 or got != payloads[key]:
+                    raise RuntimeError(f"{label} over its presigned URL: HTTP {status}, {len(got)} bytes")
+        else:
+            put_urls = [presign("put_object", f"{key}-{i:04d}") for i in range(put_keys)]
+            for url in put_urls[:2] * 2:  # a presigned PUT must work again on the same key
+                status, _ = http("PUT", url, payloads[key])
+                if status != 200:
+                    raise RuntimeError(f"{label} over its presigned URL: HTTP {status}")
+            paths = os.path.join(tmp, f"{name}-put-paths.txt")
+            with open(paths, "w") as f:
+                for u in put_urls:  # http://host:port/bucket/key?query -> /bucket/key?query
+                    f.write("/" + u.split("/", 3)[3] + "\n")
+            root = put_urls[0].split("/", 3)
+            urls[label] = (f"{root[0]}//{root[2]}/", paths)
+    return urls
+
+
+UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
+
+
+def to_ms(text):
+    m = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text.strip())
+    return float(m.group(1)) * UNIT_MS[m.group(2)] if m else None
+
+
+def parse_wrk(out):
+    res = {"requests": 0, "seconds": 0.0, "non2xx": 0, "socket_errors": 0}
+    for pct in ("50", "99"):
+        m = re.search(rf"^\s+{pct}(?:\.000)?%\s+(\S+)", out, re.M)
+        res[f"p{pct}_ms"] = to_ms(m.group(1)) if m else None
+    m = re.search(r"(\d+) requests in ([\d.]+)(\w+)", out)
+    if m:
+        res["requests"] = int(m.group(1))
+        res["seconds"] = to_ms(m.group(2) + m.group(3)) / 1000.0
+    m = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    res["non2xx"] = int(m.group(1)) if m else 0
+    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    res["socket_errors"] = sum(int(x) for x in m.groups()) if m else 0
+    ok = res["requests"] - res["non2xx"]
+    res["rps"] = ok / res["seconds"] if res["seconds"] else 0.0
+    return res
+
+
+def run_wrk(args, url, method, srv):
+    base = [args.wrk, "-t", str(args.threads), "-c", str(args.connections), "--timeout", "10s"]
+    tail = [url]
+    if method == "PUT":
+        url, paths = url
+        base += ["-s", args.put_lua]
+        tail = [url, "--", paths, str(args.threads)]
+    subprocess.run(base + ["-d", f"{args.warmup}s"] + tail, check=True, capture_output=True,
+                   timeout=args.warmup + 60)
+    cpu0 = srv.cpu()
+    out = subprocess.run(base + ["-d", f"{args.seconds}s", "--latency"] + tail, check=True,
+                         capture_output=True, text=True, timeout=args.seconds + 60).stdout
+    cpu = srv.cpu() - cpu0
+    res = parse_wrk(out)
+    if not res["requests"]:
+        raise RuntimeError("wrk reported no requests:\n" + out)
+    res["server_cpu_us_per_req"] = 1e6 * cpu / res["requests"]
+    return res
+
+
+def sequential(client, n, payload):
+    """One boto3 client, n GETs then n PUTs of 4 KiB one after the other (after 20 of each)."""
+    def timed(fn):
+        for _ in range(20):
+            fn()
+        times = []
+        for _ in range(n):
+            t = time.perf_counter()
+            fn()
+            times.append(1000.0 * (time.perf_counter() - t))
+        times.sort()
+        return {"n": n, "p50_ms": statistics.median(times),
+                "p99_ms": times[min(n - 1, int(round(0.99 * n)) - 1)],
+                "rps": 1000.0 * n / sum(times)}
+    get = timed(lambda: client.get_object(Bucket=BUCKET, Key="get-4k")["Body"].read())
+    put = timed(lambda: client.put_object(Bucket=BUCKET, Key="put-4k", Body=payload))
+    return {"boto3 GET 4 KiB": get, "boto3 PUT 4 KiB": put}
+
+
+def fmt_ms(v):
+    if v is None:
+        return "-"
+    return f"{v:.0f}" if v >= 100 else f"{v:.1f}" if v >= 10 else f"{v:.2f}"
+
+
+def fmt_rps(v):
+    return f"{v:.0f}" if v >= 100 else f"{v:.1f}"
+
+
+def print_table(results, rss, rows):
+    col = 24
+    head = f"{'':18}" + "".join(f"{s:>{col}}" for s in SERVERS) + "".join(
+        f"{'mc/' + p:>12}" for p in SERVERS[1:])
+    sub = f"{'operation':18}" + "".join(f"{'req/s  p50/p99 ms':>{col}}" for _ in SERVERS) + \
+        "".join(f"{'req/s':>12}" for _ in SERVERS[1:])
+    print(head)
+    print(sub)
+    print("-" * len(sub))
+    for label in rows:
+        line = f"{label:18}"
+        for s in SERVERS:
+            r = results.get(s, {}).get(label)
+            cell = f"{fmt_rps(r['rps'])}  {fmt_ms(r['p50_ms'])}/{fmt_ms(r['p99_ms'])}" if r else "n/a"
+            line += f"{cell:>{col}}"
+        for peer in SERVERS[1:]:
+            q = ratio(results, label, peer)
+            line += f"{(f'{q:.2f}x' if q else 'n/a'):>12}"
+        print(line)
+    line = f"{'peak RSS (VmHWM)':18}"
+    for s in SERVERS:
+        line += f"{(f'{rss[s] / 1024:.1f} MiB' if rss.get(s) else 'n/a'):>{col}}"
+    print(line)
+    line = f"{'server CPU us/req':18}"
+    for s in SERVERS:
+        cpus = [f"{results[s][l]['server_cpu_us_per_req']:.0f}" for l, _, _ in OPS
+                if l in results.get(s, {})]
+        line += f"{('/'.join(cpus) or 'n/a'):>{col}}"
+    print(line + "   (GET 4K/GET 1M/PUT 4K under wrk)")
+
+
+def ratio(results, label, peer):
+    mine, theirs = results.get("minicloud", {}).get(label), results.get(peer, {}).get(label)
+    if not mine or not theirs or not theirs["rps"]:
+        return None
+    return mine["rps"] / theirs["rps"]
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--minicloud", required=True)
+    p.add_argument("--s3rver", required=True, help="s3rver's bin/s3rver.js")
+    p.add_argument("--node", default="node")
+    p.add_argument("--nginx", default="/usr/sbin/nginx")
+    p.add_argument("--wrk", default="wrk")
+    p.add_argument("--put-lua", default=os.path.join(here, "s3_put.lua"))
+    p.add_argument("--moto-python", default=sys.executable, help="a python3 that has moto ('' = skip moto)")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--connections", type=int, default=32)
+    p.add_argument("--seconds", type=int, default=10)
+    p.add_argument("--warmup", type=int, default=2)
+    p.add_argument("--sequential", type=int, default=300)
+    p.add_argument("--put-keys", type=int, default=256, help="keys the wrk PUTs go round")
+    p.add_argument("--only", action="append", choices=SERVERS, help="only these servers (repeatable)")
+    p.add_argument("--json", default="")
+    args = p.parse_args()
+    for attr in ("minicloud", "s3rver", "put_lua", "json"):  # the servers run in a temp dir
+        if getattr(args, attr):
+            setattr(args, attr, os.path.abspath(getattr(args, attr)))
+
+    def on_signal(signum, _frame):
+        raise SystemExit(128 + signum)
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGHUP, on_signal)
+
+    wanted = args.only or SERVERS
+    if not args.moto_python and "moto" in wanted:
+        log("moto is not installed: its column stays empty")
+        wanted = [s for s in wanted if s != "moto"]
+    payloads = {"get-4k": os.urandom(SIZES["4k"]), "get-1m": os.urandom(SIZES["1m"]),
+                "put-4k": os.urandom(SIZES["4k"])}
+    results, rss, errors = {}, {}, {}
+    load_start = os.getloadavg()
+    started = time.monotonic()
+    tmp = tempfile.mkdtemp(prefix="minicloud-bench-s3-")
+    os.chmod(tmp, 0o711)  # nginx's workers run as nobody when started by root
+    servers = {}
+    try:
+        for name in wanted:
+            srv = servers[name] = Server(name, tmp)
+            try:
+                if name == "minicloud":
+                    start_minicloud(srv, args.minicloud)
+                    client = s3_client(srv.endpoint, "test", "test")
+                elif name == "moto":
+                    start_moto(srv, args.moto_python)
+                    client = s3_client(srv.endpoint, "test", "test")
+                elif name == "s3rver":
+                    start_s3rver(srv, args.s3rver, args.node)
+                    client = s3_client(srv.endpoint, "S3RVER", "S3RVER")
+                else:
+                    start_nginx(srv, args.nginx, payloads)
+                    client = None
+                if client:
+                    urls = prepare_s3(client, payloads, tmp, name, args.put_keys)
+                else:
+                    urls = {l: f"{srv.endpoint}/{BUCKET}/{k}" for l, m, k in OPS if m == "GET"}
+                    for label, url in urls.items():
+                        status, got = http("GET", url)
+                        assert status == 200 and got == payloads[url.rsplit("/", 1)[1]]
+                results[name] = {}
+                for label, method, _key in OPS:
+                    if label not in urls:
+                        continue
+                    log(f"{name}: wrk {label} ({args.warmup} s warm-up, {args.seconds} s)")
+                    r = results[name][label] = run_wrk(args, urls[label], method, srv)
+                    log(f"{name}: {label}: {r['rps']:.0f} req/s, p50 {fmt_ms(r['p50_ms'])} ms, "
+                        f"p99 {fmt_ms(r['p99_ms'])} ms, non-2xx {r['non2xx']}, "
+                        f"socket errors {r['socket_errors']}")
+                if client:
+                    log(f"{name}: boto3, {args.sequential} sequential GETs and PUTs")
+                    results[name].update(sequential(client, args.sequential, payloads["put-4k"]))
+                rss[name] = srv.rss_kb()
+            except Exception as e:  # one server failing must not lose the others' numbers
+                errors[name] = f"{type(e).__name__}: {e}"
+                log(f"{name} FAILED: {errors[name]}\n{srv.log_tail()}")
+            finally:
+                srv.stop()  # one server at a time: the others do not compete for the cores
+    finally:
+        for srv in servers.values():
+            srv.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    rows = [o[0] for o in OPS] + ["boto3 GET 4 KiB", "boto3 PUT 4 KiB"]
+    print()
+    print(f"scripts/bench s3: wrk -t{args.threads} -c{args.connections} -d{args.seconds}s over presigned "
+          f"URLs (after {args.warmup} s warm-up); boto3 rows: one client, {args.sequential} sequential "
+          f"requests (req/s = 1/mean)")
+    print(f"{os.cpu_count()} cores; load average at start {' '.join(f'{x:.2f}' for x in load_start)}, "
+          f"at end {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print()
+    print_table(results, rss, rows)
+    for label in rows:
+        for s in SERVERS:
+            r = results.get(s, {}).get(label)
+            if r and (r.get("non2xx") or r.get("socket_errors")):
+                print(f"  note: {s} {label}: {r['non2xx']} non-2xx responses, "
+                      f"{r['socket_errors']} socket errors (req/s counts 2xx only)")
+    print()
+    verdicts = []
+    for peer, want, labels in TARGETS:
+        for label in labels:
+            q = ratio(results, label, peer)
+            ok = q is not None and q >= want
+            verdicts.append({"row": label, "peer": peer, "want": want, "ratio": q,
+                             "met": ok if q is not None else None})
+            got = f"{q:.2f}x" if q is not None else "not measured"
+            state = "met" if ok else ("NOT MET" if q is not None else "unknown")
+            print(f"target {label:10} minicloud >= {want:g}x {peer:7}: {got:>12}  {state}")
+    for name, err in errors.items():
+        print(f"error: {name}: {err}")
+    print(f"\ntook {time.monotonic() - started:.0f} s")
+    if args.json:
+        os.makedirs(os.path.dirname(args.json) or ".", exist_ok=True)
+        with open(args.json, "w") as f:
+            json.dump({"threads": args.threads, "connections": args.connections,
+                       "seconds": args.seconds, "warmup": args.warmup, "sequential": args.sequential,
+                       "cores": os.cpu_count(), "loadavg_start": load_start,
+                       "loadavg_end": os.getloadavg(), "results": results,
+                       "peak_rss_kb": rss, "targets": verdicts, "errors": errors}, f, indent=1)
+        print(f"results: {args.json}")
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
