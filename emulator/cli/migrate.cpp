@@ -75,6 +75,10 @@ void run(const MigrateOptions& opts) {
                 << migrations.latest() << "; `minicloud migrate` or `serve` creates it)\n";
       return;
     }
+    // A running server keeps the database locked (locking_mode=EXCLUSIVE): say so rather
+    // than wait for SQLite's busy timeout.
+    auto lock = store::DirLock::acquire(dir);
+    if (!lock) fail(lock.error().effective_message() + " (stop it to read the status)");
     auto db = store::Database::open(db_file);
     if (!db) fail(db.error().effective_message());
     print_status(*db, migrations);

@@ -118,8 +118,11 @@ s3::Result<std::size_t> BlobReader::read(std::int64_t offset, char* buf, std::si
 
 // ---- BlobFiles
 
-BlobFiles::BlobFiles(fs::path data_dir)
-    : data_dir_(std::move(data_dir)), tmp_dir_(data_dir_ / "tmp"), blob_dir_(data_dir_ / "blobs") {}
+BlobFiles::BlobFiles(fs::path data_dir, bool sync)
+    : data_dir_(std::move(data_dir)),
+      tmp_dir_(data_dir_ / "tmp"),
+      blob_dir_(data_dir_ / "blobs"),
+      sync_(sync) {}
 
 s3::Result<void> BlobFiles::create_dirs() const {
   std::error_code ec;
@@ -172,13 +175,14 @@ s3::Result<std::string> BlobFiles::install(BlobWriter&& writer) const {
   BlobWriter w = std::move(writer);  // consumed: its destructor cleans up on any failure
   if (!w.fd_.valid() || w.temp_path_.empty())
     return std::unexpected(s3::make_error(s3::ErrorCode::InternalError, "install of a spent blob"));
-  if (::fsync(w.fd_.get()) != 0) return std::unexpected(io_error("fsync", w.temp_path_));
+  if (sync_ && ::fsync(w.fd_.get()) != 0) return std::unexpected(io_error("fsync", w.temp_path_));
   w.fd_.reset();
   std::string id = new_id();
   fs::path target = path_of(id);
   if (::rename(w.temp_path_.c_str(), target.c_str()) != 0)
     return std::unexpected(io_error("rename to", target));
   w.temp_path_.clear();  // now installed: no longer ours to remove
+  if (!sync_) return id;
   if (auto r = sync_dir(target.parent_path()); !r) {
     remove(id);
     return std::unexpected(r.error());
@@ -192,6 +196,7 @@ s3::Result<std::string> BlobFiles::duplicate(const std::string& source_id) const
   std::string id = new_id();
   fs::path target = path_of(id);
   if (::link(source.c_str(), target.c_str()) == 0) {
+    if (!sync_) return id;
     if (auto r = sync_dir(target.parent_path()); !r) {
       remove(id);
       return std::unexpected(r.error());

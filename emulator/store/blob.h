@@ -89,7 +89,9 @@ class BlobReader {
 // besides the file system).
 class BlobFiles {
  public:
-  explicit BlobFiles(std::filesystem::path data_dir);
+  // sync=false skips the fsyncs in install()/duplicate(): still safe against kill -9 (the
+  // kernel keeps the written pages), no longer against power loss. For benchmarks/tests.
+  explicit BlobFiles(std::filesystem::path data_dir, bool sync = true);
 
   // Creates tmp/, blobs/ and the 256 fan-out directories.
   s3::Result<void> create_dirs() const;
@@ -125,6 +127,7 @@ class BlobFiles {
 
  private:
   std::filesystem::path data_dir_, tmp_dir_, blob_dir_;
+  bool sync_ = true;
 };
 
 // Guards a data dir against a second process (flock on data_dir/LOCK, released on close).

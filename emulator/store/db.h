@@ -56,8 +56,9 @@ class Statement {
 class Database {
  public:
   // Opens (creating if needed) the database file and configures it: WAL, synchronous=
-  // NORMAL, foreign keys, busy_timeout.
-  static s3::Result<Database> open(const std::filesystem::path& file);
+  // NORMAL, foreign keys, busy_timeout. `exclusive`: locking_mode=EXCLUSIVE, i.e. no other
+  // process may use the file while this connection is open (the Store's choice).
+  static s3::Result<Database> open(const std::filesystem::path& file, bool exclusive = false);
 
   Database(Database&&) noexcept = default;
   Database& operator=(Database&&) noexcept = default;

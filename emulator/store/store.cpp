@@ -206,7 +206,7 @@ class Store::Impl {
         dir_(std::move(dir)),
         owns_dir_(owns_dir),
         lock_(std::move(lock)),
-        blobs_(dir_),
+        blobs_(dir_, options_.sync),
         db_(std::move(db)) {}
 
   ~Impl() {
@@ -328,11 +328,13 @@ class Store::Impl {
     return *old ? (*old)->blob_id : std::string();
   }
 
-  // Commits a row for an installed body `m.blob_id`: checks the bucket, replaces any
-  // previous version and removes its body, all under mu_ so no reader can see the row of
-  // a removed body. On failure the new body is removed.
+  // Commits a row for an installed body `m.blob_id`: checks the bucket and replaces any
+  // previous version, then removes the replaced body. On failure the new body is removed.
+  // Removing after the commit (outside mu_; unlink can take milliseconds) is safe:
+  // get_object reads a row and opens its body under mu_, so a reader either opened the
+  // old body before the commit (and keeps it open) or sees the new row.
   s3::Result<ObjectMeta> commit_installed(ObjectMeta m) {
-    std::lock_guard lock(mu_);
+    std::unique_lock lock(mu_);
     auto result = [&]() -> s3::Result<std::string> {
       auto tx = Transaction::begin(*db_);
       if (!tx) return std::unexpected(tx.error());
@@ -342,6 +344,7 @@ class Store::Impl {
       if (auto c = tx->commit(); !c) return std::unexpected(c.error());
       return *old;
     }();
+    lock.unlock();
     if (!result) {
       blobs_.remove(m.blob_id);
       return std::unexpected(result.error());
@@ -392,7 +395,7 @@ s3::Result<std::unique_ptr<Store>> Store::open(Options options) {
   if (!lock) return cleanup(lock.error());
   BlobFiles blobs(dir);
   if (auto r = blobs.create_dirs(); !r) return cleanup(r.error());
-  auto db = Database::open(dir / "metadata.db");
+  auto db = Database::open(dir / "metadata.db", /*exclusive=*/true);
   if (!db) return cleanup(db.error());
   const std::int64_t now = options.now_ms ? options.now_ms() : system_now_ms();
   Migrations migrations;
@@ -587,22 +590,26 @@ s3::Result<std::pair<ObjectMeta, BlobReader>> Store::get_object(const std::strin
 
 s3::Result<std::optional<ObjectMeta>> Store::delete_object(const std::string& bucket,
                                                            const std::string& key) {
-  std::lock_guard lock(impl_->mu_);
-  auto tx = Transaction::begin(*impl_->db_);
-  if (!tx) return std::unexpected(tx.error());
-  auto found = impl_->find_object(bucket, key);
-  if (!found) return std::unexpected(found.error());
-  if (!*found) {
-    if (auto b = impl_->require_bucket(bucket); !b) return std::unexpected(b.error());
-    return std::optional<ObjectMeta>{};
-  }
-  auto st = impl_->use("DELETE FROM objects WHERE bucket = ? AND key = ?");
-  if (!st) return std::unexpected(st.error());
-  (*st)->bind(1, bucket).bind(2, key);
-  if (auto r = (*st)->run(); !r) return std::unexpected(r.error());
-  if (auto c = tx->commit(); !c) return std::unexpected(c.error());
-  impl_->blobs_.remove((*found)->blob_id);
-  return found;
+  std::unique_lock lock(impl_->mu_);
+  auto deleted = [&]() -> s3::Result<std::optional<ObjectMeta>> {
+    auto tx = Transaction::begin(*impl_->db_);
+    if (!tx) return std::unexpected(tx.error());
+    auto found = impl_->find_object(bucket, key);
+    if (!found) return std::unexpected(found.error());
+    if (!*found) {
+      if (auto b = impl_->require_bucket(bucket); !b) return std::unexpected(b.error());
+      return std::optional<ObjectMeta>{};
+    }
+    auto st = impl_->use("DELETE FROM objects WHERE bucket = ? AND key = ?");
+    if (!st) return std::unexpected(st.error());
+    (*st)->bind(1, bucket).bind(2, key);
+    if (auto r = (*st)->run(); !r) return std::unexpected(r.error());
+    if (auto c = tx->commit(); !c) return std::unexpected(c.error());
+    return found;
+  }();
+  lock.unlock();  // unlink after the commit, outside the lock (see commit_installed)
+  if (deleted && *deleted) impl_->blobs_.remove((*deleted)->blob_id);
+  return deleted;
 }
 
 s3::Result<void> Store::set_object_acl(const std::string& bucket, const std::string& key,
@@ -720,7 +727,7 @@ s3::Result<PartInfo> Store::commit_part(const std::string& upload_id, int part_n
   PartInfo p{part_number, blob.size(), unquote(etag), impl_->now(), std::move(checksums)};
   auto id = impl_->blobs_.install(std::move(blob));
   if (!id) return std::unexpected(id.error());
-  std::lock_guard lock(impl_->mu_);
+  std::unique_lock lock(impl_->mu_);
   auto old = [&]() -> s3::Result<std::string> {
     auto tx = Transaction::begin(*impl_->db_);
     if (!tx) return std::unexpected(tx.error());
@@ -743,6 +750,7 @@ s3::Result<PartInfo> Store::commit_part(const std::string& upload_id, int part_n
     if (auto c = tx->commit(); !c) return std::unexpected(c.error());
     return previous;
   }();
+  lock.unlock();
   if (!old) {
     impl_->blobs_.remove(*id);
     return std::unexpected(old.error());
@@ -854,7 +862,7 @@ s3::Result<ObjectMeta> Store::complete_upload(const std::string& upload_id,
   m.blob_id = *id;
   m.last_modified_ms = impl_->now();
 
-  std::lock_guard lock(impl_->mu_);
+  std::unique_lock lock(impl_->mu_);
   std::vector<std::string> garbage;  // bodies to remove once committed
   auto committed = [&]() -> s3::Result<void> {
     auto tx = Transaction::begin(*impl_->db_);
@@ -874,6 +882,7 @@ s3::Result<ObjectMeta> Store::complete_upload(const std::string& upload_id,
     if (auto r = (*st)->run(); !r) return r;
     return tx->commit();
   }();
+  lock.unlock();
   if (!committed) {
     impl_->blobs_.remove(*id);
     return std::unexpected(committed.error());
@@ -883,7 +892,7 @@ s3::Result<ObjectMeta> Store::complete_upload(const std::string& upload_id,
 }
 
 s3::Result<void> Store::abort_upload(const std::string& upload_id) {
-  std::lock_guard lock(impl_->mu_);
+  std::unique_lock lock(impl_->mu_);
   std::vector<std::string> garbage;
   auto committed = [&]() -> s3::Result<void> {
     auto tx = Transaction::begin(*impl_->db_);
@@ -898,6 +907,7 @@ s3::Result<void> Store::abort_upload(const std::string& upload_id) {
     if (auto r = (*st)->run(); !r) return r;
     return tx->commit();
   }();
+  lock.unlock();
   if (!committed) return committed;
   for (const std::string& g : garbage) impl_->blobs_.remove(g);
   return {};

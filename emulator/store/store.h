@@ -45,6 +45,11 @@ class Store {
     bool in_memory = false;
     // Injectable clock (ms since the epoch); default: the system clock.
     std::function<std::int64_t()> now_ms;
+    // fsync each body and its directory before the commit that makes it visible (the
+    // default), so after a power loss every surviving row still has its body (the last
+    // few commits may be lost: synchronous=NORMAL). false: skips those fsyncs; still
+    // safe against kill -9 of the process, not against a machine crash. See README.
+    bool sync = true;
   };
 
   // Creates the dirs, takes the data dir lock (one process per dir), opens SQLite (WAL),

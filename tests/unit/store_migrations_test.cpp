@@ -132,4 +132,5 @@ TEST_CASE("store: minicloud migrate --to / --status / refuses going back", "[sto
   // A running server holds the dir: migrate refuses to touch it.
   auto s = open_store(dir.path());
   CHECK_THROWS_AS(run(""), CLI::RuntimeError);
+  CHECK_THROWS_AS(run("--status"), CLI::RuntimeError);
 }
