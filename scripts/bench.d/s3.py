@@ -6,13 +6,18 @@
   s3rver      bench/node_modules/s3rver (the Node S3 emulator, files in a temp dir)
   nginx       serving the same objects as plain files from a temp dir: the ceiling (GET only)
 
-Each S3 server gets a bucket with a 4 KiB and a 1 MiB object (boto3, path-style). Then wrk
-(--threads, --connections, --seconds each, after a --warmup) requests presigned URLs
-(boto3 generate_presigned_url, SigV4, one day): GET 4 KiB, GET 1 MiB, PUT 4 KiB (the same
-URL over and over: presigned PUTs sign UNSIGNED-PAYLOAD). Then one boto3 client does
---sequential GETs and PUTs of 4 KiB one after the other (median, p99). Peak RSS is VmHWM of
-each server's processes after the run (nginx: master + workers added up); server CPU per
-request comes from /proc/PID/stat around each wrk run.
+All four run side by side. Each S3 server gets a bucket with a 4 KiB and a 1 MiB object
+(boto3, path-style). Then wrk (--threads, --connections) requests presigned URLs (boto3
+generate_presigned_url, SigV4, one day): GET 4 KiB, GET 1 MiB, PUT 4 KiB. A presigned PUT
+signs UNSIGNED-PAYLOAD, so one URL can be PUT again and again; the PUTs go round --put-keys
+keys, one URL each (s3_put.lua), because moto fails concurrent PUTs of one key. Per row,
+every server has a --warmup, then the servers take turns: --rounds rounds of
+--seconds/--rounds each, the order rotating, so background load on a shared machine hits
+them alike (req/s over all rounds; p50 = median of the rounds', p99 = worst round's). Then
+one boto3 client per server does --sequential GETs and PUTs of 4 KiB one after the other,
+in the same rounds (median, p99). Peak RSS is VmHWM of each server's processes at the end
+(nginx: master + workers added up); server CPU per request is utime+stime from /proc/PID/stat
+around each wrk run, a figure that background load skews less than req/s.
 
 Targets (issue 3): minicloud >= 10x moto and >= 3x s3rver on every wrk row, GET 4 KiB >= 50%
 of nginx. Only loopback is used; every server started here is stopped on exit, on error and
@@ -309,43 +314,60 @@ def parse_wrk(out):
     return res
 
 
-def run_wrk(args, url, method, srv):
-    base = [args.wrk, "-t", str(args.threads), "-c", str(args.connections), "--timeout", "10s"]
-    tail = [url]
+def wrk_argv(args, url, method, seconds, latency):
+    argv = [args.wrk, "-t", str(args.threads), "-c", str(args.connections), "--timeout", "10s",
+            "-d", f"{seconds}s"] + (["--latency"] if latency else [])
     if method == "PUT":
         url, paths = url
-        base += ["-s", args.put_lua]
-        tail = [url, "--", paths, str(args.threads)]
-    subprocess.run(base + ["-d", f"{args.warmup}s"] + tail, check=True, capture_output=True,
-                   timeout=args.warmup + 60)
+        return argv + ["-s", args.put_lua, url, "--", paths, str(args.threads)]
+    return argv + [url]
+
+
+def run_wrk(args, url, method, srv, seconds):
     cpu0 = srv.cpu()
-    out = subprocess.run(base + ["-d", f"{args.seconds}s", "--latency"] + tail, check=True,
-                         capture_output=True, text=True, timeout=args.seconds + 60).stdout
-    cpu = srv.cpu() - cpu0
+    out = subprocess.run(wrk_argv(args, url, method, seconds, True), check=True,
+                         capture_output=True, text=True, timeout=seconds + 60).stdout
     res = parse_wrk(out)
     if not res["requests"]:
         raise RuntimeError("wrk reported no requests:\n" + out)
-    res["server_cpu_us_per_req"] = 1e6 * cpu / res["requests"]
+    res["server_cpu_s"] = srv.cpu() - cpu0
     return res
 
 
-def sequential(client, n, payload):
-    """One boto3 client, n GETs then n PUTs of 4 KiB one after the other (after 20 of each)."""
-    def timed(fn):
-        for _ in range(20):
-            fn()
-        times = []
-        for _ in range(n):
-            t = time.perf_counter()
-            fn()
-            times.append(1000.0 * (time.perf_counter() - t))
-        times.sort()
-        return {"n": n, "p50_ms": statistics.median(times),
-                "p99_ms": times[min(n - 1, int(round(0.99 * n)) - 1)],
-                "rps": 1000.0 * n / sum(times)}
-    get = timed(lambda: client.get_object(Bucket=BUCKET, Key="get-4k")["Body"].read())
-    put = timed(lambda: client.put_object(Bucket=BUCKET, Key="put-4k", Body=payload))
-    return {"boto3 GET 4 KiB": get, "boto3 PUT 4 KiB": put}
+def merge_rounds(rounds):
+    """One result from the rounds of one server and operation: requests, errors and CPU add
+    up; p50 is the median of the rounds' p50s, p99 the worst round's (wrk gives no histogram)."""
+    m = {k: sum(r[k] for r in rounds) for k in ("requests", "seconds", "non2xx", "socket_errors",
+                                                 "server_cpu_s")}
+    m["rps"] = (m["requests"] - m["non2xx"]) / m["seconds"] if m["seconds"] else 0.0
+    m["p50_ms"] = statistics.median(r["p50_ms"] for r in rounds if r["p50_ms"] is not None)
+    m["p99_ms"] = max(r["p99_ms"] for r in rounds if r["p99_ms"] is not None)
+    m["server_cpu_us_per_req"] = 1e6 * m["server_cpu_s"] / m["requests"] if m["requests"] else 0.0
+    m["rounds"] = rounds
+    return m
+
+
+def timed(fn, n):
+    times = []
+    for _ in range(n):
+        t = time.perf_counter()
+        fn()
+        times.append(1000.0 * (time.perf_counter() - t))
+    return times
+
+
+def summarize(times):
+    times = sorted(times)
+    n = len(times)
+    return {"n": n, "p50_ms": statistics.median(times),
+            "p99_ms": times[min(n - 1, max(0, -(-99 * n // 100) - 1))],
+            "rps": 1000.0 * n / sum(times)}
+
+
+def sequential_ops(client, payload):
+    """One boto3 client: GET and PUT of 4 KiB, one after the other."""
+    return {"boto3 GET 4 KiB": lambda: client.get_object(Bucket=BUCKET, Key="get-4k")["Body"].read(),
+            "boto3 PUT 4 KiB": lambda: client.put_object(Bucket=BUCKET, Key="put-4k", Body=payload)}
 
 
 def fmt_ms(v):
@@ -408,7 +430,8 @@ def main():
     p.add_argument("--moto-python", default=sys.executable, help="a python3 that has moto ('' = skip moto)")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--connections", type=int, default=32)
-    p.add_argument("--seconds", type=int, default=10)
+    p.add_argument("--seconds", type=int, default=10, help="wrk time per server and operation")
+    p.add_argument("--rounds", type=int, default=2, help="turns the servers take (seconds split)")
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--sequential", type=int, default=300)
     p.add_argument("--put-keys", type=int, default=256, help="keys the wrk PUTs go round")
@@ -435,8 +458,15 @@ def main():
     started = time.monotonic()
     tmp = tempfile.mkdtemp(prefix="minicloud-bench-s3-")
     os.chmod(tmp, 0o711)  # nginx's workers run as nobody when started by root
-    servers = {}
+    servers, targets, clients = {}, {}, {}
+    alive = lambda: [n for n in wanted if n in targets and n not in errors]
+
+    def fail(name, e):
+        errors[name] = f"{type(e).__name__}: {e}"
+        log(f"{name} FAILED: {errors[name]}\n{servers[name].log_tail()}")
+
     try:
+        # All servers run side by side; the measurements take turns (see the module doc).
         for name in wanted:
             srv = servers[name] = Server(name, tmp)
             try:
@@ -453,30 +483,70 @@ def main():
                     start_nginx(srv, args.nginx, payloads)
                     client = None
                 if client:
-                    urls = prepare_s3(client, payloads, tmp, name, args.put_keys)
+                    targets[name] = prepare_s3(client, payloads, tmp, name, args.put_keys)
+                    clients[name] = client
                 else:
                     urls = {l: f"{srv.endpoint}/{BUCKET}/{k}" for l, m, k in OPS if m == "GET"}
-                    for label, url in urls.items():
-                        status, got = http("GET", url)
-                        assert status == 200 and got == payloads[url.rsplit("/", 1)[1]]
+                    for label, method, key in OPS:
+                        if label in urls:
+                            status, got = http("GET", urls[label])
+                            if status != 200 or got != payloads[key]:
+                                raise RuntimeError(f"{label}: HTTP {status}, {len(got)} bytes")
+                    targets[name] = urls
                 results[name] = {}
-                for label, method, _key in OPS:
-                    if label not in urls:
-                        continue
-                    log(f"{name}: wrk {label} ({args.warmup} s warm-up, {args.seconds} s)")
-                    r = results[name][label] = run_wrk(args, urls[label], method, srv)
-                    log(f"{name}: {label}: {r['rps']:.0f} req/s, p50 {fmt_ms(r['p50_ms'])} ms, "
-                        f"p99 {fmt_ms(r['p99_ms'])} ms, non-2xx {r['non2xx']}, "
-                        f"socket errors {r['socket_errors']}")
-                if client:
-                    log(f"{name}: boto3, {args.sequential} sequential GETs and PUTs")
-                    results[name].update(sequential(client, args.sequential, payloads["put-4k"]))
-                rss[name] = srv.rss_kb()
             except Exception as e:  # one server failing must not lose the others' numbers
-                errors[name] = f"{type(e).__name__}: {e}"
-                log(f"{name} FAILED: {errors[name]}\n{srv.log_tail()}")
-            finally:
-                srv.stop()  # one server at a time: the others do not compete for the cores
+                fail(name, e)
+                srv.stop()
+
+        per_round = max(1, round(args.seconds / args.rounds))
+        for label, method, _key in OPS:
+            names = [n for n in alive() if label in targets[n]]
+            rounds = {n: [] for n in names}
+            for name in names:
+                log(f"{label}: {name} warm-up ({args.warmup} s)")
+                with contextlib.suppress(subprocess.SubprocessError):
+                    subprocess.run(wrk_argv(args, targets[name][label], method, args.warmup, False),
+                                   capture_output=True, timeout=args.warmup + 60)
+            for r in range(args.rounds):
+                for name in names[r % len(names):] + names[:r % len(names)]:  # rotate the order
+                    if name in errors:
+                        continue
+                    try:
+                        res = run_wrk(args, targets[name][label], method, servers[name], per_round)
+                        rounds[name].append(res)
+                        log(f"{label}: {name} round {r + 1}/{args.rounds}: {res['rps']:.0f} req/s, "
+                            f"p50 {fmt_ms(res['p50_ms'])} ms, p99 {fmt_ms(res['p99_ms'])} ms"
+                            + (f", non-2xx {res['non2xx']}" if res["non2xx"] else "")
+                            + (f", socket errors {res['socket_errors']}" if res["socket_errors"] else ""))
+                    except Exception as e:
+                        fail(name, e)
+            for name in names:
+                if rounds[name]:
+                    results[name][label] = merge_rounds(rounds[name])
+
+        names = [n for n in alive() if n in clients]
+        if names and args.sequential > 0:
+            log(f"boto3: {args.sequential} sequential GETs and PUTs per server, in {args.rounds} rounds")
+            times = {n: {} for n in names}
+            for name in names:  # warm-up: connection, credentials, code paths
+                for label, fn in sequential_ops(clients[name], payloads["put-4k"]).items():
+                    timed(fn, 20)
+            for r in range(args.rounds):
+                share = args.sequential // args.rounds + (r < args.sequential % args.rounds)
+                for name in names[r % len(names):] + names[:r % len(names)]:
+                    try:
+                        for label, fn in sequential_ops(clients[name], payloads["put-4k"]).items():
+                            times[name].setdefault(label, []).extend(timed(fn, share))
+                    except Exception as e:
+                        fail(name, e)
+            for name in names:
+                for label, t in times[name].items():
+                    if t:
+                        results[name][label] = summarize(t)
+
+        for name in wanted:
+            if name in servers:
+                rss[name] = servers[name].rss_kb()
     finally:
         for srv in servers.values():
             srv.stop()
@@ -484,9 +554,9 @@ def main():
 
     rows = [o[0] for o in OPS] + ["boto3 GET 4 KiB", "boto3 PUT 4 KiB"]
     print()
-    print(f"scripts/bench s3: wrk -t{args.threads} -c{args.connections} -d{args.seconds}s over presigned "
-          f"URLs (after {args.warmup} s warm-up); boto3 rows: one client, {args.sequential} sequential "
-          f"requests (req/s = 1/mean)")
+    print(f"scripts/bench s3: wrk -t{args.threads} -c{args.connections} over presigned URLs, "
+          f"{args.seconds} s per server and row in {args.rounds} interleaved rounds (after {args.warmup} s "
+          f"warm-up); boto3 rows: one client, {args.sequential} sequential requests (req/s = 1/mean)")
     print(f"{os.cpu_count()} cores; load average at start {' '.join(f'{x:.2f}' for x in load_start)}, "
           f"at end {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print()
@@ -515,7 +585,8 @@ def main():
         os.makedirs(os.path.dirname(args.json) or ".", exist_ok=True)
         with open(args.json, "w") as f:
             json.dump({"threads": args.threads, "connections": args.connections,
-                       "seconds": args.seconds, "warmup": args.warmup, "sequential": args.sequential,
+                       "seconds": args.seconds, "rounds": args.rounds, "warmup": args.warmup,
+                       "sequential": args.sequential, "put_keys": args.put_keys,
                        "cores": os.cpu_count(), "loadavg_start": load_start,
                        "loadavg_end": os.getloadavg(), "results": results,
                        "peak_rss_kb": rss, "targets": verdicts, "errors": errors}, f, indent=1)

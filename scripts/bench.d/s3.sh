@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# scripts/bench s3 [--seconds S] [--warmup S] [--sequential N] [--only SERVER]...: see s3.py.
-# Installs the Debian packages (wrk, nginx) and s3rver (npm, pinned by bench/package-lock.json),
-# builds minicloud, then measures minicloud, moto server, s3rver and nginx one after the other
-# in this one run; prints the table and writes bench/out/s3.json. About 3 minutes.
+# scripts/bench s3 [--seconds S] [--rounds N] [--warmup S] [--sequential N] [--only SERVER]...
+# (see s3.py). Installs the Debian packages (wrk, nginx) and s3rver (npm, pinned by
+# bench/package-lock.json), builds minicloud, then runs minicloud, moto server, s3rver and
+# nginx side by side, measures them in turns, prints the table and writes bench/out/s3.json.
+# About 3 minutes.
 source "$(dirname "$0")/../lib/common.sh"
 ensure_packages "$ROOT/scripts/lib/packages.txt" "$ROOT/scripts/lib/bench-packages.txt"
 # Node + npm for s3rver: Debian's, unless a node with its own npm is there already
