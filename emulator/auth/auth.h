@@ -7,4 +7,5 @@
 #include "auth/chunked.h"
 #include "auth/crypto.h"
 #include "auth/presign.h"
+#include "auth/signing_key_cache.h"
 #include "auth/sigv4.h"

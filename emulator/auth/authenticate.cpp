@@ -73,6 +73,33 @@ std::string spaced_hex(std::string_view bytes) {
   return out;
 }
 
+// The query string decoded once; find() returns the first parameter of that name.
+class QueryParams {
+ public:
+  explicit QueryParams(std::string_view raw) {
+    std::size_t start = 0;
+    while (start <= raw.size()) {
+      const std::size_t amp = std::min(raw.find('&', start), raw.size());
+      const std::string_view item = raw.substr(start, amp - start);
+      start = amp + 1;
+      if (item.empty()) continue;
+      const std::size_t eq = item.find('=');
+      auto name = percent_decode(item.substr(0, eq));
+      auto value = percent_decode(eq == std::string_view::npos ? std::string_view{} : item.substr(eq + 1));
+      if (name && value) params_.emplace_back(std::move(*name), std::move(*value));
+    }
+  }
+
+  std::optional<std::string> find(std::string_view name) const {
+    for (const auto& [n, v] : params_)
+      if (n == name) return v;
+    return std::nullopt;
+  }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> params_;
+};
+
 s3::S3Error unsupported_mechanism() {
   return error(ErrorCode::InvalidRequest,
                "The authorization mechanism you have provided is not supported. Please use "
@@ -193,6 +220,11 @@ s3::Result<std::string> verify_signature(const RequestView& request, const Signe
   return std::unexpected(signature_mismatch(s, first_sts, first_canonical));
 }
 
+std::string signing_key_for(const Credential& c, std::string_view secret, SigningKeyCache* cache) {
+  if (cache != nullptr) return cache->get(secret, c.date, c.region, c.service);
+  return derive_signing_key(secret, c.date, c.region, c.service);
+}
+
 // ---- Payload mode ------------------------------------------------------------------------
 
 bool is_sha256_hex(std::string_view v) {
@@ -250,7 +282,8 @@ s3::Result<void> parse_signed_headers(std::string_view value, SignedRequest& s, 
 // ---- Header auth -------------------------------------------------------------------------
 
 s3::Result<Identity> authenticate_header(const RequestView& request, std::string_view authorization,
-                                         const SecretLookup& secrets, Clock::time_point now) {
+                                         const SecretLookup& secrets, Clock::time_point now,
+                                         SigningKeyCache* cache) {
   constexpr std::string_view kMalformed = "The authorization header is malformed; ";
   SignedRequest s;
   std::string_view rest = trim(authorization.substr(kAlgorithm.size()));
@@ -322,7 +355,7 @@ s3::Result<Identity> authenticate_header(const RequestView& request, std::string
   if (!mode) return std::unexpected(mode.error());
   s.payload_hashes = {*content_sha};
 
-  std::string key = derive_signing_key(*secret, s.credential.date, s.credential.region, s.credential.service);
+  std::string key = signing_key_for(s.credential, *secret, cache);
   if (auto ok = verify_signature(request, s, key); !ok) return std::unexpected(ok.error());
 
   Identity id = make_identity(s, std::move(key), false);
@@ -350,14 +383,15 @@ s3::Result<std::int64_t> parse_expires(std::string_view text) {
   return value;
 }
 
-s3::Result<Identity> authenticate_query(const RequestView& request, const SecretLookup& secrets,
-                                        Clock::time_point now) {
-  const auto algorithm = request.query_param("X-Amz-Algorithm");
-  const auto credential = request.query_param("X-Amz-Credential");
-  const auto date = request.query_param("X-Amz-Date");
-  const auto expires = request.query_param("X-Amz-Expires");
-  const auto signed_headers = request.query_param("X-Amz-SignedHeaders");
-  const auto signature = request.query_param("X-Amz-Signature");
+s3::Result<Identity> authenticate_query(const RequestView& request, const QueryParams& query,
+                                        const SecretLookup& secrets, Clock::time_point now,
+                                        SigningKeyCache* cache) {
+  const auto algorithm = query.find("X-Amz-Algorithm");
+  const auto credential = query.find("X-Amz-Credential");
+  const auto date = query.find("X-Amz-Date");
+  const auto expires = query.find("X-Amz-Expires");
+  const auto signed_headers = query.find("X-Amz-SignedHeaders");
+  const auto signature = query.find("X-Amz-Signature");
   if (algorithm && *algorithm != kAlgorithm) {
     if (istarts_with(*algorithm, "AWS4-ECDSA")) return std::unexpected(unsupported_mechanism());
     return std::unexpected(error(ErrorCode::AuthorizationQueryParametersError,
@@ -430,7 +464,7 @@ s3::Result<Identity> authenticate_query(const RequestView& request, const Secret
 
   // Payload: UNSIGNED-PAYLOAD unless the client sends a hash (header or query parameter).
   std::optional<std::string> content_sha = request.header("x-amz-content-sha256");
-  if (!content_sha) content_sha = request.query_param("X-Amz-Content-Sha256");
+  if (!content_sha) content_sha = query.find("X-Amz-Content-Sha256");
   PayloadMode mode = PayloadMode::Unsigned;
   if (content_sha) {
     const auto parsed = payload_mode(*content_sha);
@@ -440,7 +474,7 @@ s3::Result<Identity> authenticate_query(const RequestView& request, const Secret
   }
   s.payload_hashes.emplace_back(kUnsignedPayload);
 
-  std::string key = derive_signing_key(*secret, s.credential.date, s.credential.region, s.credential.service);
+  std::string key = signing_key_for(s.credential, *secret, cache);
   const auto matched = verify_signature(request, s, key);
   if (!matched) return std::unexpected(matched.error());
   if (*matched == kUnsignedPayload && mode != PayloadMode::Sha256) mode = PayloadMode::Unsigned;
@@ -451,13 +485,12 @@ s3::Result<Identity> authenticate_query(const RequestView& request, const Secret
   return id;
 }
 
-bool has_query_auth(const RequestView& request) {
-  return request.query_param("X-Amz-Algorithm") || request.query_param("X-Amz-Credential") ||
-         request.query_param("X-Amz-Signature");
+bool has_query_auth(const QueryParams& query) {
+  return query.find("X-Amz-Algorithm") || query.find("X-Amz-Credential") || query.find("X-Amz-Signature");
 }
 
-bool has_sigv2_query(const RequestView& request) {
-  return request.query_param("AWSAccessKeyId") && request.query_param("Signature");
+bool has_sigv2_query(const QueryParams& query) {
+  return query.find("AWSAccessKeyId") && query.find("Signature");
 }
 
 }  // namespace
@@ -492,20 +525,22 @@ bool is_streaming(PayloadMode mode) {
          mode == PayloadMode::StreamingUnsignedTrailer;
 }
 
-s3::Result<Identity> authenticate(const RequestView& request, const SecretLookup& secrets, Clock::time_point now) {
+s3::Result<Identity> authenticate(const RequestView& request, const SecretLookup& secrets, Clock::time_point now,
+                                  SigningKeyCache* cache) {
   const auto authorization = request.header("authorization");
-  const bool query_auth = has_query_auth(request);
+  const QueryParams query(request.raw_query);
+  const bool query_auth = has_query_auth(query);
   if (authorization && query_auth) {
     return std::unexpected(error(ErrorCode::InvalidArgument,
                                  "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, "
                                  "Signature query string parameter or the Authorization header should be "
                                  "specified"));
   }
-  if (query_auth) return authenticate_query(request, secrets, now);
+  if (query_auth) return authenticate_query(request, query, secrets, now, cache);
   if (authorization) {
     const std::string_view value = trim(*authorization);
     if (value.starts_with(kAlgorithm) && (value.size() == kAlgorithm.size() || value[kAlgorithm.size()] == ' '))
-      return authenticate_header(request, value, secrets, now);
+      return authenticate_header(request, value, secrets, now, cache);
     if (value.starts_with("AWS ") || value.starts_with("AWS4-ECDSA-P256-SHA256"))
       return std::unexpected(unsupported_mechanism());
     auto e = error(ErrorCode::InvalidArgument, "Unsupported Authorization Type");
@@ -513,7 +548,7 @@ s3::Result<Identity> authenticate(const RequestView& request, const SecretLookup
     e.details.emplace_back("ArgumentValue", std::string(value));
     return std::unexpected(e);
   }
-  if (has_sigv2_query(request)) return std::unexpected(unsupported_mechanism());
+  if (has_sigv2_query(query)) return std::unexpected(unsupported_mechanism());
   return Identity{};
 }
 
@@ -530,11 +565,12 @@ s3::Result<void> verify_payload_sha256(const Identity& identity, std::string_vie
 
 s3::Result<std::optional<ExpectedChecksum>> expected_checksum(const RequestView& request) {
   std::vector<ExpectedChecksum> found;
+  const QueryParams query(request.raw_query);
   for (const auto& [name, value] : request.headers) {
     if (auto algorithm = checksum_from_header(name)) found.push_back({*algorithm, value, false});
   }
   for (auto algorithm : all_checksum_algorithms()) {
-    if (auto value = request.query_param(checksum_header(algorithm))) found.push_back({algorithm, *value, false});
+    if (auto value = query.find(checksum_header(algorithm))) found.push_back({algorithm, *value, false});
   }
   if (auto trailer = request.header("x-amz-trailer")) {
     const auto name = trim(*trailer);
@@ -551,7 +587,7 @@ s3::Result<std::optional<ExpectedChecksum>> expected_checksum(const RequestView&
                                  "allowed."));
   }
   auto sdk_algorithm = request.header("x-amz-sdk-checksum-algorithm");
-  if (!sdk_algorithm) sdk_algorithm = request.query_param("x-amz-sdk-checksum-algorithm");
+  if (!sdk_algorithm) sdk_algorithm = query.find("x-amz-sdk-checksum-algorithm");
   if (sdk_algorithm && !found.empty()) {
     const auto declared = parse_checksum_algorithm(trim(*sdk_algorithm));
     if (!declared || *declared != found.front().algorithm) {

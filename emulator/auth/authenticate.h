@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "auth/checksum.h"
+#include "auth/signing_key_cache.h"
 #include "s3/error.h"
 
 namespace auth {
@@ -84,8 +85,9 @@ using SecretLookup = std::function<std::optional<std::string>(std::string_view a
 //  - SigV2 ("Authorization: AWS key:sig", or AWSAccessKeyId/Signature query) and SigV4A:
 //    InvalidRequest "The authorization mechanism you have provided is not supported.
 //    Please use AWS4-HMAC-SHA256."
+//  - `cache` (optional, owned by the caller) memoises signing keys; see signing_key_cache.h.
 s3::Result<Identity> authenticate(const RequestView& request, const SecretLookup& secrets,
-                                  std::chrono::system_clock::time_point now);
+                                  std::chrono::system_clock::time_point now, SigningKeyCache* cache = nullptr);
 
 // For PayloadMode::Sha256: compare the body's raw SHA-256 with what was signed.
 // Mismatch -> XAmzContentSHA256Mismatch (details ClientComputedContentSHA256,

@@ -86,6 +86,20 @@ const AlgorithmInfo& info(ChecksumAlgorithm algorithm) {
   return kAlgorithms[static_cast<std::size_t>(algorithm)];
 }
 
+// Digests fetched from OpenSSL's provider once (EVP_md5() and friends are looked up again
+// on every EVP_DigestInit_ex, which shows when a hasher is reset per aws-chunked chunk).
+// Initialised once, never changed.
+const EVP_MD* fetched_md(ChecksumAlgorithm algorithm) {
+  static EVP_MD* const sha1 = EVP_MD_fetch(nullptr, "SHA1", nullptr);
+  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return algorithm == ChecksumAlgorithm::SHA1 ? sha1 : sha256;
+}
+
+const EVP_MD* fetched_md5() {
+  static EVP_MD* const md5 = EVP_MD_fetch(nullptr, "MD5", nullptr);
+  return md5;
+}
+
 }  // namespace
 
 std::optional<ChecksumAlgorithm> parse_checksum_algorithm(std::string_view name) {
@@ -139,13 +153,13 @@ Hasher::~Hasher() = default;
 
 Hasher Hasher::md5() {
   auto s = std::make_unique<State>();
-  s->md = EVP_md5();
+  s->md = fetched_md5();
   return Hasher(std::move(s));
 }
 
 Hasher Hasher::sha256() {
   auto s = std::make_unique<State>();
-  s->md = EVP_sha256();
+  s->md = fetched_md(ChecksumAlgorithm::SHA256);
   return Hasher(std::move(s));
 }
 
@@ -155,8 +169,8 @@ Hasher Hasher::checksum(ChecksumAlgorithm algorithm) {
     case ChecksumAlgorithm::CRC32: s->kind = State::Kind::Crc32; break;
     case ChecksumAlgorithm::CRC32C: s->kind = State::Kind::Crc32c; break;
     case ChecksumAlgorithm::CRC64NVME: s->kind = State::Kind::Crc64Nvme; break;
-    case ChecksumAlgorithm::SHA1: s->md = EVP_sha1(); break;
-    case ChecksumAlgorithm::SHA256: s->md = EVP_sha256(); break;
+    case ChecksumAlgorithm::SHA1: s->md = fetched_md(ChecksumAlgorithm::SHA1); break;
+    case ChecksumAlgorithm::SHA256: s->md = fetched_md(ChecksumAlgorithm::SHA256); break;
   }
   return Hasher(std::move(s));
 }

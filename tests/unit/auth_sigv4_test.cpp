@@ -7,6 +7,7 @@
 #include "auth/authenticate.h"
 #include "auth/crypto.h"
 #include "auth/presign.h"
+#include "auth/signing_key_cache.h"
 #include "auth/sigv4.h"
 
 using namespace auth;
@@ -536,4 +537,22 @@ TEST_CASE("expected_checksum reads headers, query and x-amz-trailer", "[auth]") 
   CHECK(expected_checksum(r).error().code == ErrorCode::InvalidRequest);
   r.headers = {{"x-amz-trailer", "x-amz-checksum-md5"}};
   CHECK(expected_checksum(r).error().code == ErrorCode::InvalidRequest);
+}
+
+TEST_CASE("SigningKeyCache gives derive_signing_key's keys and authenticate uses it", "[auth]") {
+  SigningKeyCache cache(2);
+  const std::string expected = derive_signing_key(kExampleSecret, "20130524", "us-east-1", "s3");
+  CHECK(cache.get(kExampleSecret, "20130524", "us-east-1", "s3") == expected);
+  CHECK(cache.get(kExampleSecret, "20130524", "us-east-1", "s3") == expected);
+  CHECK(cache.size() == 1);
+  CHECK(cache.get(kExampleSecret, "20130525", "us-east-1", "s3") != expected);
+  CHECK(cache.get("other", "20130524", "us-east-1", "s3") != expected);  // full: starts over
+  CHECK(cache.size() == 1);
+
+  SigningKeyCache shared;
+  CHECK(authenticate(get_object_example(), example_secrets(), kExampleTime, &shared));
+  CHECK(authenticate(presigned_example(), example_secrets(), kExampleTime, &shared));
+  CHECK(shared.size() == 1);
+  SecretLookup wrong = [](std::string_view) -> std::optional<std::string> { return "not-the-secret"; };
+  CHECK(code_of(authenticate(get_object_example(), wrong, kExampleTime, &shared)) == ErrorCode::SignatureDoesNotMatch);
 }
