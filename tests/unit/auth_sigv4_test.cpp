@@ -4,6 +4,8 @@
 // end to end through authenticate(). Then every way a request can be refused.
 #include <catch2/catch.hpp>
 
+#include <functional>
+
 #include "auth/authenticate.h"
 #include "auth/crypto.h"
 #include "auth/presign.h"
@@ -302,16 +304,31 @@ TEST_CASE("header auth allows 15 minutes of skew, then RequestTimeTooSkewed", "[
         ErrorCode::RequestTimeTooSkewed);
 }
 
-TEST_CASE("tampering with a header-signed request is refused", "[auth]") {
-  auto r = get_object_example();
-  SECTION("method") { r.method = "HEAD"; }
-  SECTION("path") { r.raw_path = "/test2.txt"; }
-  SECTION("query") { r.raw_query = "versionId=2"; }
-  SECTION("signed header") { set_header(r, "Range", "bytes=0-99"); }
-  SECTION("signed header removed") {
-    std::erase_if(r.headers, [](const auto& h) { return h.first == "Range"; });
+namespace {
+
+// Each case changes one thing in a copy of `base`; every one must be refused with `expected`.
+using Mutation = std::pair<std::string_view, std::function<void(RequestView&)>>;
+
+void check_all_refused(const RequestView& base, const std::vector<Mutation>& mutations, ErrorCode expected) {
+  for (const auto& [name, mutate] : mutations) {
+    INFO(name);
+    RequestView r = base;
+    mutate(r);
+    CHECK(code_of(authenticate(r, example_secrets(), kExampleTime)) == expected);
   }
-  CHECK(code_of(authenticate(r, example_secrets(), kExampleTime)) == ErrorCode::SignatureDoesNotMatch);
+}
+
+}  // namespace
+
+TEST_CASE("tampering with a header-signed request is refused", "[auth]") {
+  check_all_refused(get_object_example(),
+                    {{"method", [](RequestView& r) { r.method = "HEAD"; }},
+                     {"path", [](RequestView& r) { r.raw_path = "/test2.txt"; }},
+                     {"query", [](RequestView& r) { r.raw_query = "versionId=2"; }},
+                     {"signed header", [](RequestView& r) { set_header(r, "Range", "bytes=0-99"); }},
+                     {"signed header removed",
+                      [](RequestView& r) { std::erase_if(r.headers, [](const auto& h) { return h.first == "Range"; }); }}},
+                    ErrorCode::SignatureDoesNotMatch);
 }
 
 TEST_CASE("malformed Authorization headers", "[auth]") {
@@ -359,14 +376,24 @@ TEST_CASE("unsupported signature versions get a clear error", "[auth]") {
   r.method = "GET";
   r.raw_path = "/bucket/key";
   r.headers = {{"Host", "localhost"}};
-  SECTION("SigV2 header") { r.headers.emplace_back("Authorization", "AWS AKIAIOSFODNN7EXAMPLE:frJIUN8DYpKDtOLCwo//yllqDzg="); }
-  SECTION("SigV2 query") { r.raw_query = "AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&Expires=1141889120&Signature=vjbyPxybd"; }
-  SECTION("SigV4A header") {
-    r.headers.emplace_back("Authorization", "AWS4-ECDSA-P256-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/s3/aws4_request, SignedHeaders=host, Signature=00");
-  }
-  SECTION("SigV4A query") { r.raw_query = "X-Amz-Algorithm=AWS4-ECDSA-P256-SHA256&X-Amz-Credential=a"; }
-  auto result = authenticate(r, example_secrets(), kExampleTime);
-  REQUIRE(code_of(result) == ErrorCode::InvalidRequest);
+  const std::vector<Mutation> versions{
+      {"SigV2 header",
+       [](RequestView& v) { v.headers.emplace_back("Authorization", "AWS AKIAIOSFODNN7EXAMPLE:frJIUN8DYpKDtOLCwo//yllqDzg="); }},
+      {"SigV2 query",
+       [](RequestView& v) { v.raw_query = "AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&Expires=1141889120&Signature=vjbyPxybd"; }},
+      {"SigV4A header",
+       [](RequestView& v) {
+         v.headers.emplace_back("Authorization",
+                                "AWS4-ECDSA-P256-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/s3/aws4_request, "
+                                "SignedHeaders=host, Signature=00");
+       }},
+      {"SigV4A query", [](RequestView& v) { v.raw_query = "X-Amz-Algorithm=AWS4-ECDSA-P256-SHA256&X-Amz-Credential=a"; }},
+  };
+  check_all_refused(r, versions, ErrorCode::InvalidRequest);
+  RequestView v2 = r;
+  versions.front().second(v2);
+  auto result = authenticate(v2, example_secrets(), kExampleTime);
+  REQUIRE_FALSE(result);
   CHECK(result.error().message.find("AWS4-HMAC-SHA256") != std::string::npos);
 }
 
@@ -389,27 +416,36 @@ TEST_CASE("presigned URL used long before its date is refused", "[auth]") {
         ErrorCode::AccessDenied);
 }
 
+namespace {
+
+// A mutation that replaces `from` with `to` in the query.
+Mutation query_edit(std::string_view name, std::string from, std::string to) {
+  return {name, [from, to](RequestView& r) { r.raw_query = replace(r.raw_query, from, to); }};
+}
+
+}  // namespace
+
 TEST_CASE("X-Amz-Expires outside 1..604800 and missing parameters", "[auth]") {
-  auto r = presigned_example();
-  SECTION("zero") { r.raw_query = replace(r.raw_query, "X-Amz-Expires=86400", "X-Amz-Expires=0"); }
-  SECTION("over a week") { r.raw_query = replace(r.raw_query, "X-Amz-Expires=86400", "X-Amz-Expires=604801"); }
-  SECTION("negative") { r.raw_query = replace(r.raw_query, "X-Amz-Expires=86400", "X-Amz-Expires=-5"); }
-  SECTION("not a number") { r.raw_query = replace(r.raw_query, "X-Amz-Expires=86400", "X-Amz-Expires=soon"); }
-  SECTION("missing date") { r.raw_query = replace(r.raw_query, "X-Amz-Date=20130524T000000Z&", ""); }
-  SECTION("bad date") { r.raw_query = replace(r.raw_query, "X-Amz-Date=20130524T000000Z", "X-Amz-Date=2013-05-24"); }
-  SECTION("bad algorithm") { r.raw_query = replace(r.raw_query, "AWS4-HMAC-SHA256", "AWS4-HMAC-SHA512"); }
-  SECTION("bad credential") { r.raw_query = replace(r.raw_query, "%2Fus-east-1%2Fs3", ""); }
-  CHECK(code_of(authenticate(r, example_secrets(), kExampleTime)) == ErrorCode::AuthorizationQueryParametersError);
+  check_all_refused(presigned_example(),
+                    {query_edit("zero", "X-Amz-Expires=86400", "X-Amz-Expires=0"),
+                     query_edit("over a week", "X-Amz-Expires=86400", "X-Amz-Expires=604801"),
+                     query_edit("negative", "X-Amz-Expires=86400", "X-Amz-Expires=-5"),
+                     query_edit("not a number", "X-Amz-Expires=86400", "X-Amz-Expires=soon"),
+                     query_edit("missing date", "X-Amz-Date=20130524T000000Z&", ""),
+                     query_edit("bad date", "X-Amz-Date=20130524T000000Z", "X-Amz-Date=2013-05-24"),
+                     query_edit("bad algorithm", "AWS4-HMAC-SHA256", "AWS4-HMAC-SHA512"),
+                     query_edit("bad credential", "%2Fus-east-1%2Fs3", "")},
+                    ErrorCode::AuthorizationQueryParametersError);
 }
 
 TEST_CASE("tampering with a presigned URL is refused", "[auth]") {
-  auto r = presigned_example();
-  SECTION("method") { r.method = "PUT"; }
-  SECTION("key") { r.raw_path = "/test2.txt"; }
-  SECTION("added query parameter") { r.raw_query += "&response-content-type=text%2Fhtml"; }
-  SECTION("longer expiry") { r.raw_query = replace(r.raw_query, "X-Amz-Expires=86400", "X-Amz-Expires=86401"); }
-  SECTION("host") { set_header(r, "Host", "otherbucket.s3.amazonaws.com"); }
-  CHECK(code_of(authenticate(r, example_secrets(), kExampleTime)) == ErrorCode::SignatureDoesNotMatch);
+  check_all_refused(presigned_example(),
+                    {{"method", [](RequestView& r) { r.method = "PUT"; }},
+                     {"key", [](RequestView& r) { r.raw_path = "/test2.txt"; }},
+                     {"added query parameter", [](RequestView& r) { r.raw_query += "&response-content-type=text%2Fhtml"; }},
+                     query_edit("longer expiry", "X-Amz-Expires=86400", "X-Amz-Expires=86401"),
+                     {"host", [](RequestView& r) { set_header(r, "Host", "otherbucket.s3.amazonaws.com"); }}},
+                    ErrorCode::SignatureDoesNotMatch);
 }
 
 TEST_CASE("presigned URL with an unsigned x-amz-* header is refused", "[auth]") {
