@@ -2,6 +2,8 @@
 
 #include <httplib.h>
 
+#include "http/raw_socket_server.h"
+
 #include <chrono>
 #include <random>
 
@@ -83,7 +85,7 @@ void write_response(Response& response, httplib::Response& native) {
 Server::Server(ServerOptions options, Handler handler)
     : options_(std::move(options)),
       handler_(std::move(handler)),
-      server_(std::make_unique<httplib::Server>()),
+      server_(std::make_unique<RawHeaderServer>()),
       id_seed_(std::random_device{}() * 0x9E3779B97F4A7C15ull ^ std::random_device{}()) {
   auto threads = static_cast<std::size_t>(options_.threads > 0 ? options_.threads : 256);
   server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
@@ -94,11 +96,7 @@ Server::Server(ServerOptions options, Handler handler)
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
   });
-  server_->set_keep_alive_max_count(100000);
-  // Idle keep-alive connections hold a pool thread and delay shutdown by up to this long.
-  server_->set_keep_alive_timeout(5);
-  server_->set_read_timeout(60);
-  server_->set_write_timeout(60);
+  // Keep-alive and I/O timeouts are RawHeaderServer's (it runs the connection loop).
   server_->set_payload_max_length(std::numeric_limits<std::size_t>::max());
 
   auto plain = [this](const httplib::Request& req, httplib::Response& res) { handle(&req, &res, nullptr); };

@@ -184,6 +184,20 @@ class Boto3ObjectsTest(ServerTestCase):
             self.s3.copy_object(Bucket="objects", Key="dst3", CopySource="objects/missing")
         self.assertEqual(error_code(ctx.exception), "NoSuchKey")
 
+    def test_percent_encoded_header_values_arrive_unchanged(self):
+        # SigV4 signs header values as sent, and S3 stores them byte for byte: a copy source
+        # with encoded characters and an RFC 5987 filename must not be decoded on the way in.
+        key = "dir/a b+c %41 ü.txt"
+        self.s3.put_object(Bucket="objects", Key=key, Body=b"odd key")
+        self.s3.copy_object(Bucket="objects", Key="copied-odd", CopySource={"Bucket": "objects", "Key": key})
+        self.assertEqual(self.s3.get_object(Bucket="objects", Key="copied-odd")["Body"].read(), b"odd key")
+        disposition = "attachment; filename*=UTF-8''na%C3%AFve%20file.txt"
+        self.s3.put_object(Bucket="objects", Key="disposition", Body=b"x", ContentDisposition=disposition,
+                           Metadata={"pct": "100%25"})
+        head = self.s3.head_object(Bucket="objects", Key="disposition")
+        self.assertEqual(head["ContentDisposition"], disposition)
+        self.assertEqual(head["Metadata"], {"pct": "100%25"})
+
     def test_delete_and_delete_objects(self):
         for k in ("d/1", "d/2", "d/3"):
             self.s3.put_object(Bucket="objects", Key=k, Body=b"x")
