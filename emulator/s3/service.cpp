@@ -158,7 +158,7 @@ http::Response Service::handle(http::Request& request, http::RequestBody& body) 
   auth::SecretLookup secrets = [stack](std::string_view key) -> std::optional<std::string> {
     return stack ? stack->secret_for(key) : std::nullopt;
   };
-  auto identity = auth::authenticate(request_view(request), secrets, now);
+  auto identity = auth::authenticate(request_view(request), secrets, now, &signing_keys_);
   if (!identity) return error_response(identity.error(), request);
   auto route = s3::route(request, config_.addressing);
   if (!route) return error_response(route.error(), request);
