@@ -6,11 +6,18 @@ BUILD_DIR="${MINICLOUD_BUILD_DIR:-$ROOT/build}"
 
 log() { printf '\033[1m[minicloud]\033[0m %s\n' "$*" >&2; }
 
-# Packages listed in FILE (one per line, # comments) that dpkg does not have yet.
+# Packages listed in FILE that are missing. A line is "package [present-if]": present-if
+# is a command (e.g. "npm npm": a NodeSource nodejs already brings npm, and Debian's npm
+# would conflict with it) or "py:module" for a module of the default python3.
 missing_packages() {
-  local pkg missing=()
-  while read -r pkg; do
+  local pkg check missing=()
+  while read -r pkg check; do
     [[ -z "$pkg" || "$pkg" == \#* ]] && continue
+    if [[ "$check" == py:* ]]; then
+      python3 -c "import ${check#py:}" 2>/dev/null && continue
+    elif [[ -n "$check" && "$check" != \#* ]]; then
+      command -v "$check" >/dev/null 2>&1 && continue
+    fi
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
   done < "$1"
   echo "${missing[@]:-}"
