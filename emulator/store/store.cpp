@@ -161,6 +161,21 @@ std::string unquote(std::string s) {
   return s;
 }
 
+// In-memory stores of processes killed before their destructor ran (kill -9 of a test
+// server) would hold RAM until reboot. A dir is abandoned when nobody holds its LOCK; the
+// age check keeps us off a dir another process has just created and not yet locked.
+void remove_abandoned_memory_dirs(const fs::path& base) {
+  std::error_code ec;
+  const auto cutoff = fs::file_time_type::clock::now() - std::chrono::minutes(1);
+  for (fs::directory_iterator it(base, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    std::error_code ec2;
+    if (!name.starts_with("minicloud-") || name.size() != 16 || !it->is_directory(ec2)) continue;
+    if (fs::last_write_time(it->path(), ec2) > cutoff || ec2) continue;
+    if (auto lock = DirLock::acquire(it->path()); lock) fs::remove_all(it->path(), ec2);
+  }
+}
+
 }  // namespace
 
 s3::Result<std::string> multipart_etag(const std::vector<std::string>& part_etags) {
@@ -371,6 +386,7 @@ s3::Result<std::unique_ptr<Store>> Store::open(Options options) {
   std::error_code ec;
   if (options.in_memory) {
     fs::path base = fs::is_directory("/dev/shm", ec) ? fs::path("/dev/shm") : fs::temp_directory_path(ec);
+    remove_abandoned_memory_dirs(base);
     std::string tmpl = (base / "minicloud-XXXXXX").string();
     if (!::mkdtemp(tmpl.data()))
       return std::unexpected(err(s3::ErrorCode::InternalError,

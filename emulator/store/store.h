@@ -41,7 +41,8 @@ class Store {
   struct Options {
     std::filesystem::path data_dir;
     // A private dir under /dev/shm (RAM), removed when the Store is destroyed; data_dir
-    // is ignored.
+    // is ignored. Dirs left by killed processes (unlocked, over a minute old) are removed
+    // at the next in-memory open.
     bool in_memory = false;
     // Injectable clock (ms since the epoch); default: the system clock.
     std::function<std::int64_t()> now_ms;

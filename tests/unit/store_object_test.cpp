@@ -1,3 +1,4 @@
+#include <chrono>
 #include <fstream>
 
 #include <catch2/catch.hpp>
@@ -267,4 +268,19 @@ TEST_CASE("store: one process per data dir; in-memory stores leave nothing", "[s
     CHECK(get_body(**mem, "b", "k") == "in ram");
   }
   CHECK_FALSE(fs::exists(mem_dir));
+
+  // A RAM dir left by a killed process (unlocked, old) goes at the next in-memory open; a
+  // fresh one (maybe being set up by another process) stays.
+  if (fs::is_directory("/dev/shm")) {
+    std::string old_tmpl = "/dev/shm/minicloud-XXXXXX", new_tmpl = old_tmpl;
+    REQUIRE(::mkdtemp(old_tmpl.data()));
+    REQUIRE(::mkdtemp(new_tmpl.data()));
+    std::ofstream(fs::path(old_tmpl) / "metadata.db") << "x";
+    fs::last_write_time(old_tmpl, fs::file_time_type::clock::now() - std::chrono::hours(1));
+    auto mem = store::Store::open({.in_memory = true});
+    REQUIRE(mem);
+    CHECK_FALSE(fs::exists(old_tmpl));
+    CHECK(fs::exists(new_tmpl));
+    fs::remove_all(new_tmpl);
+  }
 }
