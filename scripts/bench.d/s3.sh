@@ -8,7 +8,9 @@ source "$(dirname "$0")/../lib/common.sh"
 ensure_packages "$ROOT/scripts/lib/packages.txt" "$ROOT/scripts/lib/bench-packages.txt"
 # Node + npm for s3rver: Debian's, unless a node with its own npm is there already
 # (NodeSource's nodejs bundles npm and conflicts with Debian's npm package).
-command -v node >/dev/null && command -v npm >/dev/null || ensure_packages <(printf 'nodejs\nnpm\n')
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  ensure_packages <(printf 'nodejs\nnpm\n')
+fi
 build
 if [[ ! -f "$ROOT/bench/node_modules/s3rver/bin/s3rver.js" || "$ROOT/bench/package-lock.json" -nt "$ROOT/bench/node_modules" ]]; then
   log "installing s3rver from npm (bench/package-lock.json)"
