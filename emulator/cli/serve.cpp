@@ -28,6 +28,8 @@ struct ServeOptions {
   bool in_memory = false;
   int threads = 256;
   bool quiet = false;
+  bool cdn_no_cache = false;
+  bool test_clock = false;
 };
 
 // Written to a temp name and renamed, so a reader never sees half a file.
@@ -69,6 +71,8 @@ void serve(const ServeOptions& options) {
   stack::RuntimeOptions runtime_options;
   runtime_options.data_dir = options.data_dir;
   runtime_options.in_memory = options.in_memory;
+  runtime_options.cdn_caching = !options.cdn_no_cache;
+  runtime_options.cdn_test_clock = options.test_clock;
   auto runtime = stack::Runtime::start(std::move(stack), runtime_options);
   if (!runtime) fail(runtime.error());
 
@@ -83,24 +87,43 @@ void serve(const ServeOptions& options) {
   });
   auto port = server.bind();
   if (!port) fail(port.error());
+  // Distributions with a port of their own: there the path is the bare object key.
+  std::vector<std::unique_ptr<http::Server>> cdn_servers;
+  nlohmann::json cdn_ports = nlohmann::json::object();
+  for (const auto& d : rt->cdn().distributions()) {
+    if (!d.port) continue;
+    http::ServerOptions cdn_options = server_options;
+    cdn_options.port = *d.port;
+    auto& cdn_server = cdn_servers.emplace_back(std::make_unique<http::Server>(
+        cdn_options, [rt, &d](http::Request& request, http::RequestBody&) { return rt->handle_cdn(d, request); }));
+    auto cdn_port = cdn_server->bind();
+    if (!cdn_port) fail("distribution " + d.id + ": " + cdn_port.error());
+    cdn_ports[d.id] = *cdn_port;
+  }
 
   std::string host = options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
   std::string base = "http://" + host + ":" + std::to_string(*port);
   if (!options.ready_file.empty()) {
     nlohmann::json ready = {{"endpoint", base},       {"port", *port},
                             {"s3", base},             {"health", base + "/_health"},
-                            {"pid", ::getpid()},      {"data_dir", options.in_memory ? "" : options.data_dir}};
+                            {"pid", ::getpid()},      {"data_dir", options.in_memory ? "" : options.data_dir},
+                            {"cdn_ports", cdn_ports}};
     if (!write_ready_file(options.ready_file, ready)) fail("cannot write the ready file " + options.ready_file);
   }
   std::printf("minicloud listening on %s\n", base.c_str());
   std::fflush(stdout);
 
-  std::thread watcher([&server, stop_signals] {
+  std::vector<std::thread> cdn_threads;
+  for (auto& s : cdn_servers) cdn_threads.emplace_back([&s] { s->run(); });
+  std::thread watcher([&server, &cdn_servers, stop_signals] {
     int signal_number = 0;
     sigwait(&stop_signals, &signal_number);
+    for (auto& s : cdn_servers) s->stop();
     server.stop();
   });
   server.run();  // returns after stop(); in-flight requests finish first
+  for (auto& s : cdn_servers) s->stop();
+  for (auto& t : cdn_threads) t.join();
   pthread_kill(watcher.native_handle(), SIGTERM);  // wake the watcher if run() ended on its own
   watcher.join();
   std::fprintf(stderr, "minicloud stopped\n");
@@ -121,6 +144,10 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--threads", options->threads, "Connection threads (each keep-alive connection holds one)")
       ->capture_default_str()->check(CLI::Range(4, 4096));
   cmd->add_flag("--quiet", options->quiet, "Do not log one line per request");
+  cmd->add_flag("--cdn-no-cache", options->cdn_no_cache,
+                "CDN: fetch every request from the origin (development; X-Cache stays Miss)");
+  cmd->add_flag("--test-clock", options->test_clock,
+                "Tests only: POST /_cdn/_clock?advance=SECONDS moves the CDN's clock forward");
   cmd->callback([options] { serve(*options); });
 }
 

@@ -33,13 +33,71 @@ std::expected<std::unique_ptr<Runtime>, std::string> Runtime::start(Stack stack,
   runtime->s3_ = std::make_unique<s3::Service>(*runtime->store_, std::move(s3_config));
 
   Runtime* self = runtime.get();
+  for (const auto& d : runtime->stack_.distributions) {
+    bool declared = false;
+    for (const auto& b : runtime->stack_.buckets) declared = declared || b.name == d.origin_bucket;
+    if (!declared) return std::unexpected(std::string("distribution ") + d.id + ": origin bucket " + d.origin_bucket + " is not in the stack's buckets");
+  }
+  cdn::ServiceOptions cdn_options;
+  cdn_options.caching = options.cdn_caching;
+  cdn_options.secrets = [self](std::string_view key) { return self->stack_.secret_for(key); };
+  auto base_clock = options.now_ms ? options.now_ms : [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  };
+  cdn_options.now_ms = [self, base_clock] { return base_clock() + self->cdn_clock_offset_ms_.load(); };
+  runtime->cdn_ = std::make_unique<cdn::Service>(*runtime->store_, runtime->stack_.distributions, cdn_options);
+
   runtime->dispatcher_.add_prefix("/_health", [self](http::Request& request, http::RequestBody&) {
     return self->health(request);
   });
+  // The CDN: by Host (a distribution's domain or alias), or by path /_cdn/<id>/<key>.
+  for (const auto& d : runtime->cdn_->distributions()) {
+    auto serve = [self, &d](http::Request& request, http::RequestBody&) { return self->handle_cdn(d, request); };
+    runtime->dispatcher_.add_host(d.domain, serve);
+    for (const auto& alias : d.aliases) runtime->dispatcher_.add_host(alias, serve);
+  }
+  runtime->dispatcher_.add_prefix("/_cdn", [self](http::Request& request, http::RequestBody&) {
+    return self->cdn_path(request);
+  });
+  // CloudFront's API shares the port with S3 ("/2020-05-31/..." is also a legal bucket
+  // name): the SigV4 credential scope says which service the client meant.
   runtime->dispatcher_.set_default([self](http::Request& request, http::RequestBody& body) {
+    if (cdn::Service::is_api_request(request)) return self->cdn_->api(request, body);
     return self->s3_->handle(request, body);
   });
   return runtime;
+}
+
+http::Response Runtime::cdn_path(http::Request& request) {
+  std::string_view rest = std::string_view(request.path).substr(5);  // after "/_cdn"
+  if (rest.starts_with('/')) rest.remove_prefix(1);
+  auto slash = rest.find('/');
+  std::string_view id = rest.substr(0, slash);
+  std::string_view path = slash == std::string_view::npos ? std::string_view("/") : rest.substr(slash);
+  http::Response response;
+  if (id == "_clock") {
+    // Test-only (serve --test-clock): POST /_cdn/_clock?advance=SECONDS moves the CDN clock.
+    response.content_type = "application/json";
+    if (!options_.cdn_test_clock || request.method != "POST") {
+      response.status = 404;
+      response.body = nlohmann::json{{"error", "the CDN test clock is off (serve --test-clock)"}}.dump();
+      return response;
+    }
+    std::int64_t advance_s = 0;
+    try {
+      advance_s = std::stoll(request.query_value("advance").value_or("0"));
+    } catch (...) {
+      response.status = 400;
+      response.body = nlohmann::json{{"error", "advance must be a number of seconds"}}.dump();
+      return response;
+    }
+    std::int64_t offset = cdn_clock_offset_ms_.fetch_add(advance_s * 1000) + advance_s * 1000;
+    response.body = nlohmann::json{{"offset_ms", offset}, {"now_ms", cdn_->now_ms()}}.dump();
+    return response;
+  }
+  const cdn::Distribution* d = cdn_->by_id(id);
+  if (!d) return s3::Service::error_response(s3::make_error(s3::ErrorCode::NoSuchDistribution), request);
+  return cdn_->serve(*d, path, request);
 }
 
 http::Response Runtime::health(const http::Request&) const {

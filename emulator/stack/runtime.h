@@ -3,11 +3,13 @@
 // knows about sockets.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
 
+#include "cdn/service.h"
 #include "http/dispatch.h"
 #include "s3/service.h"
 #include "stack/stack.h"
@@ -19,6 +21,10 @@ struct RuntimeOptions {
   std::string data_dir = ".minicloud";
   bool in_memory = false;
   std::function<std::int64_t()> now_ms;  // injectable clock; default system clock
+  bool cdn_caching = true;      // false: the CDN fetches every request from the origin
+  // Enables POST /_cdn/_clock?advance=SECONDS, which moves the CDN's clock (only the
+  // CDN's: SigV4 and object timestamps keep real time) so tests can expire TTLs.
+  bool cdn_test_clock = false;
 };
 
 class Runtime {
@@ -28,17 +34,25 @@ class Runtime {
   static std::expected<std::unique_ptr<Runtime>, std::string> start(Stack stack, RuntimeOptions options);
 
   http::Response handle(http::Request& request, http::RequestBody& body) { return dispatcher_.dispatch(request, body); }
+  // A request on a distribution's own port: the path is the viewer path.
+  http::Response handle_cdn(const cdn::Distribution& distribution, http::Request& request) {
+    return cdn_->serve(distribution, request.path, request);
+  }
+  cdn::Service& cdn() { return *cdn_; }
   store::Store& store() { return *store_; }
   const Stack& stack() const { return stack_; }
 
  private:
   Runtime() = default;
   http::Response health(const http::Request& request) const;
+  http::Response cdn_path(http::Request& request);
 
   Stack stack_;
   RuntimeOptions options_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<s3::Service> s3_;
+  std::unique_ptr<cdn::Service> cdn_;
+  std::atomic<std::int64_t> cdn_clock_offset_ms_{0};  // moved only by /_cdn/_clock
   http::Dispatcher dispatcher_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };

@@ -59,7 +59,7 @@ std::expected<Stack, std::string> parse_stack(std::string_view text) {
   json doc = json::parse(text, nullptr, false);
   if (doc.is_discarded()) return std::unexpected("stack: not valid JSON");
   if (!doc.is_object()) return std::unexpected("stack: the document must be a JSON object");
-  if (auto ok = check_keys(doc, {"region", "credentials", "buckets"}, "stack"); !ok)
+  if (auto ok = check_keys(doc, {"region", "credentials", "buckets", "distributions"}, "stack"); !ok)
     return std::unexpected(ok.error());
 
   Stack stack;
@@ -100,6 +100,12 @@ std::expected<Stack, std::string> parse_stack(std::string_view text) {
       stack.buckets.push_back({*name, *acl});
     }
   }
+
+  if (doc.contains("distributions")) {
+    auto distributions = cdn::parse_distributions(doc["distributions"]);
+    if (!distributions) return std::unexpected(distributions.error());
+    stack.distributions = std::move(*distributions);
+  }
   return stack;
 }
 
@@ -120,6 +126,7 @@ Stack default_stack(const EnvLookup& env) {
   stack.credentials.push_back({"test", "test"});
   stack.buckets.push_back({get("UPLOADS_BUCKET_NAME", "cruddur-uploaded-avatars"), "private"});
   stack.buckets.push_back({get("ASSETS_BUCKET_NAME", "assets.cruddur.com"), "private"});
+  stack.distributions.push_back(cdn::default_distribution(stack.buckets.back().name));
   return stack;
 }
 

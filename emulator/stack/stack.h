@@ -16,6 +16,8 @@
 #include <string_view>
 #include <vector>
 
+#include "cdn/config.h"
+
 namespace stack {
 
 struct Credential {
@@ -32,6 +34,7 @@ struct Stack {
   std::string region = "us-east-1";
   std::vector<Credential> credentials;
   std::vector<BucketDecl> buckets;
+  std::vector<cdn::Distribution> distributions;  // see cdn/config.h
 
   std::optional<std::string> secret_for(std::string_view access_key) const;
 };
@@ -44,7 +47,8 @@ std::expected<Stack, std::string> parse_stack(std::string_view json_text);
 std::expected<Stack, std::string> load_stack_file(const std::string& path);
 
 // The embedded default: key test/test, buckets UPLOADS_BUCKET_NAME (default
-// cruddur-uploaded-avatars) and ASSETS_BUCKET_NAME (default assets.cruddur.com).
+// cruddur-uploaded-avatars) and ASSETS_BUCKET_NAME (default assets.cruddur.com); the CDN
+// distribution E1MINICLOUD (alias assets.localhost) in front of the assets bucket.
 Stack default_stack(const EnvLookup& env);
 
 bool is_canned_acl(std::string_view acl);
