@@ -29,6 +29,10 @@ if [[ -z "$moto_py" ]] && apt-cache policy python3-moto 2>/dev/null | grep -q 'C
   /usr/bin/python3 -c 'import moto.server' 2>/dev/null && moto_py=/usr/bin/python3
 fi
 [[ -n "$moto_py" ]] || log "moto is not installed and Debian has no python3-moto here: moto is left out"
+# The interpreters themselves, not pyenv shims (a shim runs python as its child, so a SIGTERM
+# to this script's pid would miss s3.py and its servers).
+py="$("$py" -c 'import sys; print(sys.executable)')"
+[[ -z "$moto_py" ]] || moto_py="$("$moto_py" -c 'import sys; print(sys.executable)')"
 
 log "benchmarking S3: minicloud, moto, s3rver, nginx (about 3 minutes)"
 # exec: SIGINT/SIGTERM go straight to s3.py, whose finally/PDEATHSIG stop every server it started.
