@@ -14,6 +14,9 @@ int main(int argc, char** argv) {
   cli::add_serve_command(app);
   cli::add_migrate_command(app);
   cli::add_presign_command(app);
+  cli::add_events_command(app);
+  cli::add_invoke_command(app);
+  cli::add_wait_command(app);
   CLI11_PARSE(app, argc, argv);
   return 0;
 }

@@ -12,5 +12,8 @@ void add_fixtures_command(CLI::App& app);   // fixtures.cpp
 void add_serve_command(CLI::App& app);      // serve.cpp
 void add_migrate_command(CLI::App& app);    // migrate.cpp
 void add_presign_command(CLI::App& app);    // presign.cpp
+void add_events_command(CLI::App& app);     // events.cpp
+void add_invoke_command(CLI::App& app);     // invoke.cpp
+void add_wait_command(CLI::App& app);       // wait.cpp
 
 }  // namespace cli

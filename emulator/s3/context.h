@@ -62,6 +62,9 @@ Reply upload_part_copy(const Context&);
 Reply complete_multipart_upload(const Context&);
 Reply abort_multipart_upload(const Context&);
 Reply list_parts(const Context&);
+// notification.cpp
+Reply get_bucket_notification(const Context&);
+Reply put_bucket_notification(const Context&);
 
 // Shared helpers (names.cpp, object_put.cpp).
 Result<void> validate_bucket_name(const std::string& name);

@@ -30,6 +30,10 @@ std::expected<std::unique_ptr<Runtime>, std::string> Runtime::start(Stack stack,
   s3::ServiceConfig s3_config;
   s3_config.stack = &runtime->stack_;
   s3_config.now_ms = options.now_ms;
+  if (auto ok = runtime->open_events(); !ok) return std::unexpected(ok.error());
+  s3_config.on_object_event = [pipeline = runtime->pipeline_.get()](const s3::ObjectEvent& event) {
+    pipeline->on_object_event(event);
+  };
   runtime->s3_ = std::make_unique<s3::Service>(*runtime->store_, std::move(s3_config));
 
   Runtime* self = runtime.get();
@@ -49,6 +53,9 @@ std::expected<std::unique_ptr<Runtime>, std::string> Runtime::start(Stack stack,
 
   runtime->dispatcher_.add_prefix("/_health", [self](http::Request& request, http::RequestBody&) {
     return self->health(request);
+  });
+  runtime->dispatcher_.add_prefix("/_api/events", [self](http::Request& request, http::RequestBody&) {
+    return self->events_api(request);
   });
   // The CDN: by Host (a distribution's domain or alias), or by path /_cdn/<id>/<key>.
   for (const auto& d : runtime->cdn_->distributions()) {

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "cdn/service.h"
+#include "events/pipeline.h"
 #include "http/dispatch.h"
 #include "s3/service.h"
 #include "stack/stack.h"
@@ -40,11 +41,20 @@ class Runtime {
   }
   cdn::Service& cdn() { return *cdn_; }
   store::Store& store() { return *store_; }
+  // Starts the event workers; command functions get `endpoint` as AWS_ENDPOINT_URL (an
+  // IP URL, so SDKs use path-style requests). Until then events are only queued.
+  void start_events(const std::string& endpoint) { pipeline_->start(endpoint); }
+  events::Pipeline& events() { return *pipeline_; }
   const Stack& stack() const { return stack_; }
 
  private:
   Runtime() = default;
   http::Response health(const http::Request& request) const;
+  // runtime_events.cpp: opens the event log, stores the stack's notification
+  // configurations; GET /_api/events[?status=&bucket=&key=&limit=], GET /_api/events/ID,
+  // POST /_api/events/ID/replay.
+  std::expected<void, std::string> open_events();
+  http::Response events_api(http::Request& request);
   http::Response cdn_path(http::Request& request);
 
   Stack stack_;
@@ -55,6 +65,7 @@ class Runtime {
   std::atomic<std::int64_t> cdn_clock_offset_ms_{0};  // moved only by /_cdn/_clock
   http::Dispatcher dispatcher_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  std::unique_ptr<events::Pipeline> pipeline_;  // declared last: stops before the store closes
 };
 
 }  // namespace stack

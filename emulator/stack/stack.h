@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "cdn/config.h"
+#include "stack/events_section.h"
 
 namespace stack {
 
@@ -34,6 +35,11 @@ struct Stack {
   std::string region = "us-east-1";
   std::vector<Credential> credentials;
   std::vector<BucketDecl> buckets;
+  // Events (events_section.h).
+  std::vector<FunctionDecl> functions;
+  std::vector<TopicDecl> topics;
+  std::vector<NotificationDecl> notifications;
+  EventDelivery event_delivery;
   std::vector<cdn::Distribution> distributions;  // see cdn/config.h
 
   std::optional<std::string> secret_for(std::string_view access_key) const;

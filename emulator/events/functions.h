@@ -1,0 +1,84 @@
+// Functions: what a notification invokes. Two kinds, as declared in the stack:
+// - ImageProcessorFunction ("builtin": "image-processor"): the original ThumbLambda,
+//   reading through the store and writing its output through the store.
+// - CommandFunction ("command": [...]): an external program, the event JSON on stdin.
+//
+// invoke() runs one event synchronously on the calling thread and returns what it did (a
+// short JSON summary) or why it failed (the error kept in the event log). Both are
+// thread-safe: workers call invoke() concurrently.
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "store/store.h"
+
+namespace events {
+
+struct InvokeContext {
+  std::int64_t delivery_id = 0;  // 0 for `minicloud invoke`
+  int depth = 0;                 // of the event being handled
+};
+
+using InvokeResult = std::expected<std::string, std::string>;
+
+class Function {
+ public:
+  virtual ~Function() = default;
+  virtual InvokeResult invoke(const std::string& event_json, const InvokeContext& context) = 0;
+};
+
+// Called after the builtin commits an object, so its writes fire notifications too (the
+// topic, and recursion detection through `context.depth`).
+using WriteHook = std::function<void(const store::ObjectMeta& written, const InvokeContext& context)>;
+
+// The original Lambda: for EVERY record, decode the key ('+' is a space), read the object,
+// process it with the Spec from PROCESS_* (processor::spec_from_env; 512x512 cover JPEG by
+// default), write FOLDER_OUTPUT/<basename without extension>.<ext of the format> into
+// DEST_BUCKET_NAME with its Content-Type. FOLDER_INPUT is accepted and unused, as in the
+// original. The source object is never modified. A failing record fails the invocation
+// (after the other records were tried); the message names each failed record.
+class ImageProcessorFunction final : public Function {
+ public:
+  ImageProcessorFunction(store::Store& store, std::map<std::string, std::string> environment, WriteHook on_write);
+  InvokeResult invoke(const std::string& event_json, const InvokeContext& context) override;
+
+ private:
+  store::Store& store_;
+  std::map<std::string, std::string> environment_;
+  WriteHook on_write_;
+};
+
+struct CommandOptions {
+  std::vector<std::string> argv;
+  // Added to (and overriding) minicloud's own environment: the function's variables plus
+  // AWS_ENDPOINT_URL, credentials, region (see command_environment()).
+  std::map<std::string, std::string> environment;
+  int timeout_ms = 30000;
+};
+
+// Runs argv with the event JSON on stdin, in its own process group (a timeout kills the
+// group). Exit 0 = success (stdout tail is the result); otherwise failure with the exit
+// status and the stderr tail.
+class CommandFunction final : public Function {
+ public:
+  explicit CommandFunction(CommandOptions options) : options_(std::move(options)) {}
+  InvokeResult invoke(const std::string& event_json, const InvokeContext& context) override;
+
+ private:
+  CommandOptions options_;
+};
+
+// The AWS variables a command function gets. `endpoint` should be an IP address URL
+// (http://127.0.0.1:PORT): SDKs then use path-style addressing, so bucket names never need
+// to resolve as host names (glibc does not resolve *.localhost).
+std::map<std::string, std::string> command_environment(const std::map<std::string, std::string>& function_env,
+                                                       const std::string& endpoint, const std::string& access_key,
+                                                       const std::string& secret_key, const std::string& region,
+                                                       const std::string& function_name);
+
+}  // namespace events
