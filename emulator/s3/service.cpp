@@ -1,6 +1,5 @@
 #include "s3/service.h"
 
-#include <random>
 
 #include "auth/authenticate.h"
 #include "s3/context.h"
@@ -107,12 +106,20 @@ Reply dispatch(const Context& ctx) {
 }
 
 std::string host_id(const std::string& request_id) {
-  // x-amz-id-2 is an opaque base64 token on AWS; derive a stable one from the request id.
+  // x-amz-id-2 is an opaque base64 token on AWS; derive a stable one from the request id
+  // with a cheap mixing function (this runs on every response).
   static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::seed_seq seed(request_id.begin(), request_id.end());
-  std::mt19937 gen(seed);
+  std::uint64_t state = 0xcbf29ce484222325ull;
+  for (unsigned char c : request_id) state = (state ^ c) * 0x100000001b3ull;
   std::string out(76, 'A');
-  for (auto& c : out) c = kAlphabet[gen() % 64];
+  for (std::size_t i = 0; i < out.size(); i += 10) {
+    state += 0x9E3779B97F4A7C15ull;  // splitmix64
+    std::uint64_t z = state;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    z ^= z >> 31;
+    for (std::size_t j = i; j < std::min(out.size(), i + 10); ++j, z >>= 6) out[j] = kAlphabet[z & 63];
+  }
   return out + "=";
 }
 
