@@ -7,6 +7,7 @@ test_s3_awscli_debian.py runs the CLI-focused ones (AwsCliCases: s3 commands, mu
 sync, metadata, pagination, auth errors) with Debian's `awscli` package (/usr/bin/aws, v2.9
 on Debian 12, which scripts/test installs). One CLI per module keeps each under ~2 min.
 """
+import base64
 import hashlib
 import json
 import os
@@ -643,6 +644,20 @@ class AwsCliMoreCases(AwsCliCases):
         names = self.bucket_names()
         for name in ("Upper-Case-Bucket", "ab", "bad..dots", "192.168.1.1", "-leading-hyphen", "Not_Valid"):
             self.assertNotIn(name, names)
+
+    def test_error_bad_digest_and_key_too_long(self):
+        bucket = self.make_bucket("integrity")
+        local = os.path.join(self.tmp, "f")
+        write(local, b"the body")
+        wrong_md5 = base64.b64encode(hashlib.md5(b"another body").digest()).decode()
+        self.assert_error("BadDigest", "s3api", "put-object", "--bucket", bucket, "--key", "f", "--body", local,
+                          "--content-md5", wrong_md5)
+        self.assert_error("KeyTooLongError", "s3api", "put-object", "--bucket", bucket, "--key", "k" * 1025,
+                          "--body", local)
+        self.assertEqual(self.list_keys(bucket), [])
+        right_md5 = base64.b64encode(hashlib.md5(b"the body").digest()).decode()
+        self.api("put-object", "--bucket", bucket, "--key", "k" * 1024, "--body", local, "--content-md5", right_md5)
+        self.assertEqual(self.fetch(bucket, "k" * 1024)[0], b"the body")
 
     def test_error_bucket_already_owned(self):
         bucket = self.make_bucket("twice")
