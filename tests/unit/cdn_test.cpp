@@ -361,3 +361,45 @@ TEST_CASE("cdn: conditional GET, range, compression, error pages", "[cdn]") {
   edge.advance(11);
   CHECK(edge.get("/missing.png").status == 200);
 }
+
+TEST_CASE("cdn: objects too large for the cache stream past it", "[cdn]") {
+  auto d = cdn::default_distribution("assets");
+  d.cache_bytes = 8000;  // objects above 1000 bytes are not cached
+  Edge edge(d);
+  std::string big(3000, 'b');
+  edge.put("big.bin", big, "application/octet-stream");
+  for (int i = 0; i < 2; ++i) {
+    auto r = edge.get("/big.bin", {{"Accept-Encoding", "gzip"}});
+    CHECK(r.status == 200);
+    CHECK(x_cache(r) == "Miss from cloudfront");
+    CHECK(body(r) == big);
+    CHECK_FALSE(r.header("Content-Encoding"));
+  }
+  CHECK(edge.service->cache_of(edge.service->distributions()[0]).size() == 0);
+}
+
+TEST_CASE("cdn: CloudFront API requests are told from S3 by the credential scope", "[cdn]") {
+  auto with_auth = [](std::string value) {
+    http::Request r;
+    r.headers = {{"Authorization", std::move(value)}};
+    return r;
+  };
+  CHECK(cdn::Service::is_api_request(with_auth(
+      "AWS4-HMAC-SHA256 Credential=test/20261129/us-east-1/cloudfront/aws4_request, SignedHeaders=host, "
+      "Signature=abc")));
+  CHECK_FALSE(cdn::Service::is_api_request(with_auth(
+      "AWS4-HMAC-SHA256 Credential=test/20261129/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=abc")));
+  CHECK_FALSE(cdn::Service::is_api_request(with_auth("AWS test:c2lnbmF0dXJl")));
+  CHECK_FALSE(cdn::Service::is_api_request(with_auth("AWS4-HMAC-SHA256 Credential=test/cloudfront")));
+  CHECK_FALSE(cdn::Service::is_api_request(http::Request{}));
+}
+
+TEST_CASE("cdn: methods other than GET and HEAD are refused", "[cdn]") {
+  Edge edge(cdn::default_distribution("assets"));
+  http::Request request;
+  request.method = "DELETE";
+  request.path = "/a.txt";
+  auto r = edge.service->serve(edge.service->distributions()[0], "/a.txt", request);
+  CHECK(r.status == 403);
+  CHECK(x_cache(r) == "Error from cloudfront");
+}
