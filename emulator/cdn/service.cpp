@@ -2,6 +2,7 @@
 #include "cdn/service.h"
 
 #include <cstring>
+#include <stdexcept>
 
 #include "auth/crypto.h"
 #include "cdn/compress.h"
@@ -120,7 +121,12 @@ const Distribution* Service::by_id(std::string_view id) const {
 }
 
 Service::Edge& Service::edge(const Distribution& distribution) {
-  return *edges_[static_cast<std::size_t>(&distribution - distributions_.data())];
+  // Callers pass one of distributions(); a copy is found by its id (ids are unique).
+  for (std::size_t i = 0; i < distributions_.size(); ++i)
+    if (&distributions_[i] == &distribution) return *edges_[i];
+  for (std::size_t i = 0; i < distributions_.size(); ++i)
+    if (distributions_[i].id == distribution.id) return *edges_[i];
+  throw std::invalid_argument(std::string("cdn::Service: unknown distribution ") + distribution.id);
 }
 
 Cache& Service::cache_of(const Distribution& distribution) { return edge(distribution).cache; }

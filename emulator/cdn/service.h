@@ -61,6 +61,8 @@ class Service {
   const Distribution* by_id(std::string_view id) const;
   const std::vector<Distribution>& distributions() const { return distributions_; }
 
+  // `distribution` in serve/invalidate/cache_of is one of distributions() (or a copy of
+  // one); any other is a programming error (std::invalid_argument).
   // A viewer request for `path` (percent-decoded, starting with '/') on `distribution`.
   http::Response serve(const Distribution& distribution, std::string_view path, const http::Request& request);
 
