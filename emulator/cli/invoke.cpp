@@ -19,7 +19,7 @@ struct InvokeOptions {
   std::string event_file;
   std::string stack_file;
   std::string data_dir = ".minicloud";
-  std::string endpoint = "http://127.0.0.1:4566";
+  std::string endpoint = "http://localhost:4566";
 };
 
 [[noreturn]] void fail(const std::string& message, int code = 1) {
@@ -60,9 +60,12 @@ void invoke(const InvokeOptions& options) {
   } else {
     std::string key = stack.credentials.empty() ? "" : stack.credentials.front().access_key;
     std::string secret = stack.credentials.empty() ? "" : stack.credentials.front().secret_key;
-    events::CommandFunction function(
-        {decl->command, events::command_environment(decl->environment, options.endpoint, key, secret, stack.region, decl->name),
-         decl->timeout_s * 1000});
+    auto support = std::filesystem::path(options.data_dir) / "functions";
+    if (auto ok = events::write_command_support(support, stack.region); !ok) fail(ok.error());
+    events::CommandFunction function({decl->command,
+                                      events::command_environment(decl->environment, options.endpoint, key, secret,
+                                                                  stack.region, decl->name, support),
+                                      decl->timeout_s * 1000});
     result = function.invoke(event.str(), {});
   }
   if (!result) fail(decl->name + " failed: " + result.error());

@@ -103,10 +103,13 @@ void serve(const ServeOptions& options) {
 
   std::string host = options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
   std::string base = "http://" + host + ":" + std::to_string(*port);
-  // Functions get an IP address endpoint: SDKs then address buckets path-style, so no
-  // bucket host name (bucket.localhost) has to resolve (glibc does not resolve *.localhost).
-  bool loopback = options.host == "0.0.0.0" || options.host == "localhost" || options.host == "::";
-  rt->start_events(loopback ? "http://127.0.0.1:" + std::to_string(*port) : base);
+  // Command functions get http://localhost:PORT: SDKs address buckets virtual-hosted
+  // (bucket.localhost), which the functions' support files make resolve (see
+  // events::command_environment); an IP endpoint would give aws-sdk-js an invalid
+  // bucket.127.0.0.1 URL.
+  bool local = options.host == "127.0.0.1" || options.host == "0.0.0.0" || options.host == "localhost" ||
+               options.host == "::" || options.host == "::1";
+  rt->start_events(local ? "http://localhost:" + std::to_string(*port) : base);
   if (!options.ready_file.empty()) {
     nlohmann::json ready = {{"endpoint", base},       {"port", *port},
                             {"s3", base},             {"health", base + "/_health"},

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -12,6 +13,7 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 
 #include <nlohmann/json.hpp>
 
@@ -51,6 +53,26 @@ std::expected<std::string, std::string> read_all(store::Store& store, const std:
     offset += static_cast<std::int64_t>(*n);
   }
   return bytes;
+}
+
+// A handler may exit without reading stdin; writing then raises SIGPIPE, which would kill
+// a process that does not ignore it (serve does; tests and `invoke` need not). Block it for
+// this thread around the write and discard the pending one, so the write just fails (EPIPE).
+ssize_t write_no_sigpipe(int fd, const char* data, std::size_t size) {
+  sigset_t pipe_set, old_set;
+  sigemptyset(&pipe_set);
+  sigaddset(&pipe_set, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_set, &old_set);
+  ssize_t n = ::write(fd, data, size);
+  int saved = errno;
+  if (n < 0 && errno == EPIPE) {
+    timespec zero{0, 0};
+    while (sigtimedwait(&pipe_set, nullptr, &zero) < 0 && errno == EINTR) {
+    }
+  }
+  pthread_sigmask(SIG_SETMASK, &old_set, nullptr);
+  errno = saved;
+  return n;
 }
 
 std::string tail(const std::string& text, std::size_t max) {
@@ -140,10 +162,70 @@ InvokeResult ImageProcessorFunction::invoke(const std::string& event_json, const
   return nlohmann::json{{"outputs", outputs}}.dump();
 }
 
+namespace {
+
+// Node: dns.lookup is what net.connect (and so http, the SDK's handler and fetch) calls;
+// answering localhost names here needs no root, no /etc/hosts entry per bucket, and no
+// change to the handler.
+constexpr const char* kResolveLocalhost = R"js(// Written by minicloud: resolve localhost and *.localhost to the loopback address
+// (RFC 6761), so SDKs that address buckets as http://BUCKET.localhost:PORT reach minicloud.
+"use strict";
+const dns = require("dns");
+const isLocal = (host) => typeof host === "string" && (host === "localhost" || host.endsWith(".localhost"));
+const answer = (options) => {
+  const family = options && options.family === 6 ? 6 : 4;
+  return { address: family === 6 ? "::1" : "127.0.0.1", family };
+};
+const lookup = dns.lookup;
+dns.lookup = function (hostname, options, callback) {
+  if (!isLocal(hostname)) return lookup.apply(this, arguments);
+  if (typeof options === "function") [callback, options] = [options, {}];
+  if (typeof options === "number") options = { family: options };
+  const a = answer(options);
+  if (options && options.all) process.nextTick(callback, null, [a]);
+  else process.nextTick(callback, null, a.address, a.family);
+  return {};
+};
+const promiseLookup = dns.promises.lookup;
+dns.promises.lookup = function (hostname, options) {
+  if (!isLocal(hostname)) return promiseLookup.apply(this, arguments);
+  if (typeof options === "number") options = { family: options };
+  const a = answer(options);
+  return Promise.resolve(options && options.all ? [a] : a);
+};
+)js";
+
+std::expected<void, std::string> write_file(const std::filesystem::path& path, const std::string& content) {
+  auto temp = path;
+  temp += ".tmp";
+  {
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    out << content;
+    if (!out.flush()) return std::unexpected("cannot write " + temp.string());
+  }
+  std::error_code ec;
+  std::filesystem::rename(temp, path, ec);
+  if (ec) return std::unexpected("cannot write " + path.string() + ": " + ec.message());
+  return {};
+}
+
+}  // namespace
+
+std::expected<void, std::string> write_command_support(const std::filesystem::path& dir, const std::string& region) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return std::unexpected("cannot create " + dir.string() + ": " + ec.message());
+  if (auto ok = write_file(dir / "resolve-localhost.cjs", kResolveLocalhost); !ok) return ok;
+  return write_file(dir / "aws-config",
+                    "# Written by minicloud for command functions.\n[default]\nregion = " + region +
+                        "\ns3 =\n    addressing_style = path\n");
+}
+
 std::map<std::string, std::string> command_environment(const std::map<std::string, std::string>& function_env,
                                                        const std::string& endpoint, const std::string& access_key,
                                                        const std::string& secret_key, const std::string& region,
-                                                       const std::string& function_name) {
+                                                       const std::string& function_name,
+                                                       const std::filesystem::path& support_dir) {
   std::map<std::string, std::string> env = function_env;
   env["AWS_ENDPOINT_URL"] = endpoint;
   env["AWS_ENDPOINT_URL_S3"] = endpoint;
@@ -153,8 +235,12 @@ std::map<std::string, std::string> command_environment(const std::map<std::strin
   env["AWS_DEFAULT_REGION"] = region;
   env["AWS_LAMBDA_FUNCTION_NAME"] = function_name;
   // No credentials or config from the user's home may override the ones above.
-  env["AWS_CONFIG_FILE"] = "/dev/null";
+  env["AWS_CONFIG_FILE"] = (support_dir / "aws-config").string();
   env["AWS_SHARED_CREDENTIALS_FILE"] = "/dev/null";
+  std::string node_options = "--require " + (support_dir / "resolve-localhost.cjs").string();
+  if (auto it = function_env.find("NODE_OPTIONS"); it != function_env.end()) node_options = it->second + " " + node_options;
+  else if (const char* inherited = std::getenv("NODE_OPTIONS")) node_options = std::string(inherited) + " " + node_options;
+  env["NODE_OPTIONS"] = node_options;
   return env;
 }
 
@@ -237,7 +323,7 @@ InvokeResult CommandFunction::invoke(const std::string& event_json, const Invoke
     if (n < 0 && errno != EINTR) break;
     if (n <= 0) continue;
     if (stdin_fd >= 0 && fds[0].revents) {
-      ssize_t w = ::write(stdin_fd, event_json.data() + written, event_json.size() - written);
+      ssize_t w = write_no_sigpipe(stdin_fd, event_json.data() + written, event_json.size() - written);
       if (w > 0) written += static_cast<std::size_t>(w);
       if (w < 0 && errno != EAGAIN) written = event_json.size();  // the handler closed stdin: fine
       if (written >= event_json.size()) ::close(stdin_fd), stdin_fd = -1;

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <expected>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <string>
@@ -73,12 +74,25 @@ class CommandFunction final : public Function {
   CommandOptions options_;
 };
 
-// The AWS variables a command function gets. `endpoint` should be an IP address URL
-// (http://127.0.0.1:PORT): SDKs then use path-style addressing, so bucket names never need
-// to resolve as host names (glibc does not resolve *.localhost).
+// Files that make SDKs in command functions reach minicloud by name (see
+// command_environment): `resolve-localhost.cjs`, a Node preload that resolves localhost
+// and *.localhost to 127.0.0.1 (RFC 6761; glibc resolves neither *.localhost), and
+// `aws-config`, an AWS config file with `s3.addressing_style = path` (botocore, aws CLI).
+// Written into `dir` (created if missing); idempotent.
+std::expected<void, std::string> write_command_support(const std::filesystem::path& dir, const std::string& region);
+
+// The AWS variables a command function gets: AWS_ENDPOINT_URL(_S3) = `endpoint`,
+// credentials, region, AWS_LAMBDA_FUNCTION_NAME, AWS_CONFIG_FILE = support_dir/aws-config
+// (no user file can override them), AWS_SHARED_CREDENTIALS_FILE=/dev/null, and
+// NODE_OPTIONS += --require support_dir/resolve-localhost.cjs. SDKs address buckets
+// virtual-hosted by default (aws-sdk-js v3 builds http://bucket.localhost:PORT, or an
+// invalid URL bucket.127.0.0.1 for an IP endpoint), so `endpoint` should be
+// http://localhost:PORT: Node resolves bucket.localhost through the preload, botocore goes
+// path-style by the config file.
 std::map<std::string, std::string> command_environment(const std::map<std::string, std::string>& function_env,
                                                        const std::string& endpoint, const std::string& access_key,
                                                        const std::string& secret_key, const std::string& region,
-                                                       const std::string& function_name);
+                                                       const std::string& function_name,
+                                                       const std::filesystem::path& support_dir);
 
 }  // namespace events

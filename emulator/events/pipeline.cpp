@@ -119,9 +119,13 @@ void Pipeline::notify_queued() {
 }
 
 void Pipeline::set_endpoint(const std::string& endpoint) {
+  if (auto ok = write_command_support(support_dir(), options_.stack->region); !ok)
+    std::fprintf(stderr, "events: %s (command functions may not reach bucket host names)\n", ok.error().c_str());
   std::lock_guard lock(mutex_);
   endpoint_ = endpoint;
 }
+
+std::filesystem::path Pipeline::support_dir() const { return options_.log_file.parent_path() / "functions"; }
 
 Function* Pipeline::function_named(const std::string& name) {
   std::lock_guard lock(mutex_);
@@ -140,7 +144,8 @@ Function* Pipeline::function_named(const std::string& name) {
       std::string key = stack.credentials.empty() ? "" : stack.credentials.front().access_key;
       std::string secret = stack.credentials.empty() ? "" : stack.credentials.front().secret_key;
       CommandOptions command{decl.command,
-                             command_environment(decl.environment, endpoint_, key, secret, stack.region, decl.name),
+                             command_environment(decl.environment, endpoint_, key, secret, stack.region, decl.name,
+                                                 support_dir()),
                              decl.timeout_s * 1000};
       function = std::make_unique<CommandFunction>(std::move(command));
     }

@@ -88,6 +88,8 @@ class Pipeline {
   std::vector<Rule> rules_for(const std::string& bucket);
   Function* function_named(const std::string& name);
   InvokeResult deliver(const Delivery& delivery);
+  // Where command functions' support files live (write_command_support): beside the log.
+  std::filesystem::path support_dir() const;
   void worker_loop();
 
   Options options_;

@@ -93,11 +93,11 @@ Reply dispatch(const Context& ctx) {
     case Endpoint::CompleteMultipartUpload: return complete_multipart_upload(ctx);
     case Endpoint::AbortMultipartUpload: return abort_multipart_upload(ctx);
     case Endpoint::ListParts: return list_parts(ctx);
+    case Endpoint::GetBucketNotification: return get_bucket_notification(ctx);
+    case Endpoint::PutBucketNotification: return put_bucket_notification(ctx);
     case Endpoint::GetBucketCors:
     case Endpoint::PutBucketCors:
     case Endpoint::DeleteBucketCors:
-    case Endpoint::GetBucketNotification:
-    case Endpoint::PutBucketNotification:
     case Endpoint::PostObject:
       break;
   }

@@ -41,8 +41,9 @@ class Runtime {
   }
   cdn::Service& cdn() { return *cdn_; }
   store::Store& store() { return *store_; }
-  // Starts the event workers; command functions get `endpoint` as AWS_ENDPOINT_URL (an
-  // IP URL, so SDKs use path-style requests). Until then events are only queued.
+  // Starts the event workers; command functions get `endpoint` as AWS_ENDPOINT_URL
+  // (http://localhost:PORT, see events::command_environment). Until then events are only
+  // queued.
   void start_events(const std::string& endpoint) { pipeline_->start(endpoint); }
   events::Pipeline& events() { return *pipeline_; }
   const Stack& stack() const { return stack_; }
