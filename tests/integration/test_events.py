@@ -329,6 +329,51 @@ class RestartTest(unittest.TestCase):
             shutil.rmtree(mc.tmp, ignore_errors=True)
 
 
+class InvokeTest(unittest.TestCase):
+    """`minicloud invoke ThumbLambda --event fixtures/events/example.json`: the original's
+    test.js + example.json flow, on a stopped server's data dir."""
+
+    def test_invoke_the_builtin_on_the_example_event(self):
+        tmp = tempfile.mkdtemp(prefix="minicloud-invoke-")
+        data_dir = os.path.join(tmp, "data")
+        example = os.path.join(ROOT, "fixtures", "events", "example.json")
+        try:
+            with MiniCloud(data_dir=data_dir) as mc:
+                with open(LANDSCAPE, "rb") as f:
+                    # The object example.json names; the pipeline processes it once, and the
+                    # avatar is removed again so that only `invoke` can bring it back.
+                    mc.boto3_client().put_object(Bucket=UPLOADS, Key="data.jpg", Body=f.read())
+                wait_for_event(mc, lambda e: e["status"] == "succeeded", key="data.jpg")
+                mc.boto3_client().delete_object(Bucket=ASSETS, Key="avatars/data.jpg")
+            proc = subprocess.run([BIN, "invoke", "ThumbLambda", "--event", example, "--data-dir", data_dir],
+                                  capture_output=True, text=True, timeout=60)
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            out = json.loads(proc.stdout)["outputs"][0]
+            self.assertEqual((out["bucket"], out["key"], out["width"], out["height"]),
+                             (ASSETS, "avatars/data.jpg", 512, 512))
+            with MiniCloud(data_dir=data_dir) as mc:
+                data = mc.boto3_client().get_object(Bucket=ASSETS, Key="avatars/data.jpg")["Body"].read()
+                self.assertEqual(data, processed_reference(LANDSCAPE))
+
+            missing = os.path.join(tmp, "missing.json")
+            with open(example) as f:
+                event = json.load(f)
+            event["Records"][0]["s3"]["object"]["key"] = "not+there.jpg"
+            with open(missing, "w") as f:
+                json.dump(event, f)
+            proc = subprocess.run([BIN, "invoke", "ThumbLambda", "--event", missing, "--data-dir", data_dir],
+                                  capture_output=True, text=True, timeout=60)
+            self.assertEqual(proc.returncode, 1)
+            self.assertIn("not there.jpg", proc.stderr)
+            self.assertIn("NoSuchKey", proc.stderr)
+            proc = subprocess.run([BIN, "invoke", "NoSuchFunction", "--event", example, "--data-dir", data_dir],
+                                  capture_output=True, text=True, timeout=60)
+            self.assertEqual(proc.returncode, 2)
+            self.assertIn("ThumbLambda", proc.stderr)  # names the declared ones
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
 class NodeCommandFunctionTest(unittest.TestCase):
     """A handler written like the original (new S3Client() with no options), run unchanged."""
 
