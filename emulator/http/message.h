@@ -39,6 +39,7 @@ class RequestBody {
   // Declared Content-Length, or nullopt (chunked transfer or none).
   std::optional<std::int64_t> content_length() const { return content_length_; }
   bool has_body() const { return static_cast<bool>(source_); }
+  bool consumed() const { return consumed_; }
   // Feeds every piece to `sink`; stops at the first error (from the socket or the sink).
   s3::Result<void> stream(const Sink& sink);
   // Reads the whole body into memory, refusing more than `max_bytes` (for XML documents).

@@ -11,6 +11,22 @@ namespace http {
 namespace {
 
 constexpr std::size_t kStreamChunk = 256 * 1024;
+// A body the handler did not read (e.g. a PUT refused by auth) is read and dropped up to
+// this size, so the connection can serve the next request; past it the connection closes.
+constexpr std::int64_t kDrainLimit = 8 * 1024 * 1024;
+
+// True when the connection may be reused: the unread rest of the body was drained.
+bool drain_unread_body(RequestBody& body) {
+  if (!body.has_body() || body.consumed()) return true;
+  if (body.content_length() && *body.content_length() > kDrainLimit) return false;
+  std::int64_t drained = 0;
+  auto result = body.stream([&drained](std::string_view piece) -> s3::Result<void> {
+    drained += static_cast<std::int64_t>(piece.size());
+    if (drained > kDrainLimit) return std::unexpected(s3::make_error(s3::ErrorCode::EntityTooLarge));
+    return {};
+  });
+  return result.has_value();
+}
 
 Request to_request(const httplib::Request& native, std::string request_id) {
   Request request;
@@ -152,6 +168,11 @@ void Server::handle(const void* native_request, void* native_response, const voi
   Request request = to_request(req, next_request_id());
   RequestBody body = to_body(req, static_cast<const httplib::ContentReader*>(content_reader));
   Response response = handler_(request, body);
+  if (!drain_unread_body(body)) {
+    // cpp-httplib then answers "Connection: close", so the client does not reuse a
+    // connection whose remaining bytes are the rest of an unread body.
+    const_cast<httplib::Request&>(req).set_header("Connection", "close");
+  }
   response.set_header("x-amz-request-id", request.request_id);
   std::int64_t bytes = response.stream ? response.stream->length : static_cast<std::int64_t>(response.body.size());
   write_response(response, res);
