@@ -44,6 +44,12 @@ std::expected<std::string, std::string> read_all(store::Store& store, const std:
   auto object = store.get_object(bucket, key);
   if (!object) return std::unexpected(std::string(object.error().code_name()) + ": " + object.error().effective_message());
   auto& [meta, reader] = *object;
+  // The whole original is held in memory (as the Lambda does): refuse what no avatar
+  // upload is, rather than let one huge object take the server's memory.
+  constexpr std::int64_t kMaxSourceBytes = 256 * 1024 * 1024;
+  if (meta.size > kMaxSourceBytes)
+    return std::unexpected("the object is " + std::to_string(meta.size) + " bytes, over the builtin's limit of " +
+                           std::to_string(kMaxSourceBytes) + " (256 MiB)");
   std::string bytes(static_cast<std::size_t>(meta.size), '\0');
   std::int64_t offset = 0;
   while (offset < meta.size) {
@@ -211,6 +217,20 @@ std::expected<void, std::string> write_file(const std::filesystem::path& path, c
 
 }  // namespace
 
+std::string depth_token(int depth) { return "minicloud-depth-" + std::to_string(depth); }
+
+int depth_from_token(std::string_view token) {
+  constexpr std::string_view kPrefix = "minicloud-depth-";
+  if (!token.starts_with(kPrefix)) return 0;
+  token.remove_prefix(kPrefix.size());
+  int depth = 0;
+  for (char c : token) {
+    if (c < '0' || c > '9' || depth > 100000) return 0;
+    depth = depth * 10 + (c - '0');
+  }
+  return depth;
+}
+
 std::expected<void, std::string> write_command_support(const std::filesystem::path& dir, const std::string& region) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
@@ -244,7 +264,7 @@ std::map<std::string, std::string> command_environment(const std::map<std::strin
   return env;
 }
 
-InvokeResult CommandFunction::invoke(const std::string& event_json, const InvokeContext&) {
+InvokeResult CommandFunction::invoke(const std::string& event_json, const InvokeContext& context) {
   if (options_.argv.empty()) return std::unexpected("no command");
   // The environment: ours, with the function's variables replacing same-named ones.
   std::vector<std::string> env_strings;
@@ -253,7 +273,9 @@ InvokeResult CommandFunction::invoke(const std::string& event_json, const Invoke
     auto name = std::string(entry.substr(0, entry.find('=')));
     if (!options_.environment.contains(name) && !name.starts_with("AWS_")) env_strings.emplace_back(entry);
   }
-  for (const auto& [k, v] : options_.environment) env_strings.push_back(k + "=" + v);
+  for (const auto& [k, v] : options_.environment)
+    if (k != "AWS_SESSION_TOKEN") env_strings.push_back(k + "=" + v);
+  env_strings.push_back("AWS_SESSION_TOKEN=" + depth_token(context.depth + 1));
   std::vector<char*> envp;
   for (auto& s : env_strings) envp.push_back(s.data());
   envp.push_back(nullptr);

@@ -14,6 +14,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "store/store.h"
@@ -73,6 +74,12 @@ class CommandFunction final : public Function {
  private:
   CommandOptions options_;
 };
+
+// Command functions get AWS_SESSION_TOKEN = depth_token(depth of the event + 1); SDKs send
+// it as x-amz-security-token with every request, so the writes the function makes come
+// back with their depth (recursive loop detection, as for the builtin).
+std::string depth_token(int depth);  // "minicloud-depth-3"
+int depth_from_token(std::string_view token);  // 0 unless the token is depth_token(n)
 
 // Files that make SDKs in command functions reach minicloud by name (see
 // command_environment): `resolve-localhost.cjs`, a Node preload that resolves localhost

@@ -58,6 +58,8 @@ std::vector<Rule> Pipeline::rules_for(const std::string& bucket) {
   return *rules;
 }
 
+void Pipeline::on_object_event(const s3::ObjectEvent& event) { notify(event, depth_from_token(event.session_token)); }
+
 void Pipeline::notify(const s3::ObjectEvent& event, int depth) {
   auto rules = rules_for(event.object.bucket);
   bool queued = false;

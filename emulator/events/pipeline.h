@@ -56,8 +56,9 @@ class Pipeline {
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
 
-  // The S3 service's hook (a client's write: depth 0).
-  void on_object_event(const s3::ObjectEvent& event) { notify(event, 0); }
+  // The S3 service's hook. A client's write has depth 0; a command function's write
+  // carries its depth in the session token minicloud gave it (depth_token()).
+  void on_object_event(const s3::ObjectEvent& event);
   void notify(const s3::ObjectEvent& event, int depth);
   // Wakes a worker: something was queued directly in the log (replay).
   void notify_queued();

@@ -131,8 +131,9 @@ auth::RequestView request_view(const http::Request& request) {
 
 void Context::emit(std::string event_name, const store::ObjectMeta& object) const {
   if (!config.on_object_event) return;
-  config.on_object_event(ObjectEvent{std::move(event_name), object, request.request_id, request.remote_addr,
-                                     identity.access_key, now_ms});
+  ObjectEvent event{std::move(event_name), object, request.request_id, request.remote_addr, identity.access_key, now_ms};
+  event.session_token = request.header("x-amz-security-token").value_or(request.query_value("X-Amz-Security-Token").value_or(""));
+  config.on_object_event(event);
 }
 
 Service::Service(store::Store& store, ServiceConfig config) : store_(store), config_(std::move(config)) {

@@ -26,6 +26,9 @@ struct ObjectEvent {
   std::string source_ip;
   std::string access_key;  // empty for anonymous
   std::int64_t time_ms = 0;
+  // x-amz-security-token as sent (header or presigned query), "" if none: the event
+  // pipeline reads the invocation depth its command functions' writes carry in it.
+  std::string session_token;
 };
 
 struct ServiceConfig {

@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import signal
+import sys
 import subprocess
 import tempfile
 import threading
@@ -372,6 +373,29 @@ class InvokeTest(unittest.TestCase):
             self.assertIn("ThumbLambda", proc.stderr)  # names the declared ones
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+class CommandRecursionTest(unittest.TestCase):
+    """A command function writing to its own trigger is stopped after max_depth: its
+    writes carry the depth in the session token minicloud gives it."""
+
+    def test_loop_through_http_writes_is_stopped(self):
+        handler = os.path.join(ROOT, "tests", "integration", "handlers", "loop-handler.py")
+        stack = {"buckets": [{"name": "loopy"}],
+                 "functions": [{"name": "Loop", "command": [sys.executable, handler]}],
+                 "notifications": [{"bucket": "loopy", "function": "Loop"}],
+                 "event_delivery": {"max_depth": 3, "retries": 0}}
+        with MiniCloud(stack=stack) as mc:
+            mc.boto3_client().put_object(Bucket="loopy", Key="a", Body=b"first")
+            stopped = wait_for_event(mc, lambda e: e["status"] == "stopped", timeout=90)
+            self.assertEqual(stopped["depth"], 4)
+            self.assertEqual(stopped["key"], "loop/axxxx")
+            self.assertIn("recursive invocation loop detected", stopped["error"])
+            # The depth-3 handler may still be running when its write is stopped.
+            wait_for_event(mc, lambda e: e["depth"] == 3 and e["status"] == "succeeded")
+            _, body = get_json(mc.endpoint + "/_api/events?status=succeeded")
+            self.assertEqual(sorted(e["depth"] for e in body["events"]), [0, 1, 2, 3])
+            self.assertIn("recursive invocation loop detected", mc.logs())
 
 
 class NodeCommandFunctionTest(unittest.TestCase):

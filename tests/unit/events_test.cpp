@@ -410,3 +410,11 @@ TEST_CASE("the stack's event sections are validated", "[events]") {
   REQUIRE(def.notifications.size() == 2);
   CHECK(def.notifications[1].prefix == "avatars/");
 }
+
+TEST_CASE("command functions carry their depth in the session token", "[events]") {
+  CHECK(events::depth_token(3) == "minicloud-depth-3");
+  CHECK(events::depth_from_token(events::depth_token(17)) == 17);
+  CHECK(events::depth_from_token("") == 0);
+  CHECK(events::depth_from_token("FwoGZXIvYXdzE...real-token") == 0);
+  CHECK(events::depth_from_token("minicloud-depth-x") == 0);
+}
