@@ -3,56 +3,12 @@
 #include <memory>
 
 #include "auth/auth.h"
+#include "http/range.h"
 #include "s3/context.h"
 #include "s3/xml.h"
 
 namespace s3 {
 namespace {
-
-struct ByteRange {
-  std::int64_t first = 0, last = 0;  // inclusive
-};
-
-// Parses a single "bytes=a-b" / "bytes=a-" / "bytes=-n" range against `size`.
-// nullopt: no usable range (absent, malformed or several ranges: S3 then serves the whole
-// object). InvalidRange: syntactically fine but unsatisfiable.
-Result<std::optional<ByteRange>> parse_range(const std::optional<std::string>& header, std::int64_t size) {
-  if (!header) return std::nullopt;
-  std::string_view spec = *header;
-  if (!spec.starts_with("bytes=")) return std::nullopt;
-  spec.remove_prefix(6);
-  if (spec.find(',') != std::string_view::npos) return std::nullopt;
-  auto dash = spec.find('-');
-  if (dash == std::string_view::npos) return std::nullopt;
-  auto number = [](std::string_view s) -> std::optional<std::int64_t> {
-    if (s.empty() || s.size() > 18) return std::nullopt;
-    std::int64_t v = 0;
-    for (char c : s) {
-      if (c < '0' || c > '9') return std::nullopt;
-      v = v * 10 + (c - '0');
-    }
-    return v;
-  };
-  auto first_text = spec.substr(0, dash), last_text = spec.substr(dash + 1);
-  ByteRange range;
-  if (first_text.empty()) {  // suffix range: the last n bytes
-    auto n = number(last_text);
-    if (!n) return std::nullopt;
-    if (*n == 0 || size == 0) return std::unexpected(make_error(ErrorCode::InvalidRange));
-    range.first = std::max<std::int64_t>(0, size - *n);
-    range.last = size - 1;
-    return range;
-  }
-  auto first = number(first_text);
-  if (!first) return std::nullopt;
-  std::optional<std::int64_t> last = last_text.empty() ? std::optional<std::int64_t>(*first) : number(last_text);
-  if (!last || *last < *first) return std::nullopt;
-  if (*first >= size) return std::unexpected(make_error(ErrorCode::InvalidRange));
-  if (last_text.empty()) last = size - 1;
-  range.first = *first;
-  range.last = std::min(*last, size - 1);
-  return range;
-}
 
 // RFC 7232 as S3 applies it. Returns NotModified (304) or PreconditionFailed (412).
 Result<void> check_conditions(const http::Request& request, const store::ObjectMeta& meta) {
@@ -127,9 +83,9 @@ Reply get_object(const Context& ctx) {
     response.set_header("Last-Modified", xml::http_date(meta.last_modified_ms));
     return response;
   }
-  auto range = parse_range(ctx.request.header("Range"), meta.size);
-  if (!range) {
-    auto error = range.error();
+  auto range = http::parse_byte_range(ctx.request.header_or("Range"), meta.size);
+  if (range.kind == http::RangeRequest::Kind::Unsatisfiable) {
+    auto error = make_error(ErrorCode::InvalidRange);
     error.details.emplace_back("RangeRequested", ctx.request.header_or("Range"));
     error.details.emplace_back("ActualObjectSize", std::to_string(meta.size));
     return std::unexpected(error);
@@ -139,12 +95,11 @@ Reply get_object(const Context& ctx) {
   if (auto ok = apply_overrides(ctx, response); !ok) return std::unexpected(ok.error());
   if (meta.parts_count > 0) response.set_header("x-amz-mp-parts-count", std::to_string(meta.parts_count));
   std::int64_t offset = 0, length = meta.size;
-  if (*range) {
-    offset = (*range)->first;
-    length = (*range)->last - (*range)->first + 1;
+  if (range.kind == http::RangeRequest::Kind::Partial) {
+    offset = range.range.first;
+    length = range.range.length();
     response.status = 206;
-    response.set_header("Content-Range", "bytes " + std::to_string((*range)->first) + "-" +
-                                             std::to_string((*range)->last) + "/" + std::to_string(meta.size));
+    response.set_header("Content-Range", range.range.content_range(meta.size));
   } else if (ctx.request.header_or("x-amz-checksum-mode") == "ENABLED") {
     for (const auto& [name, value] : meta.checksums) {
       if (auto algorithm = auth::parse_checksum_algorithm(name))
