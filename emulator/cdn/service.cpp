@@ -7,6 +7,7 @@
 #include "auth/crypto.h"
 #include "cdn/compress.h"
 #include "cdn/edge.h"
+#include "http/range.h"
 #include "s3/service.h"
 #include "s3/xml.h"
 
@@ -24,50 +25,6 @@ int origin_status(const s3::S3Error& error) { return error.http_status(); }
 bool compress_eligible(const CachedObject& object) {
   return object.content_encoding.empty() && compressible_type(object.content_type) &&
          compressible_size(object.body.size());
-}
-
-struct ByteRange {
-  std::int64_t first = 0, last = 0;
-};
-
-// One "bytes=a-b" | "bytes=a-" | "bytes=-n" range. nullopt: absent, malformed or several
-// ranges (served whole, as CloudFront does for what it cannot satisfy as one part);
-// `unsatisfiable` is set for a well-formed range past the end.
-std::optional<ByteRange> parse_range(std::string_view spec, std::int64_t size, bool& unsatisfiable) {
-  unsatisfiable = false;
-  if (!spec.starts_with("bytes=")) return std::nullopt;
-  spec.remove_prefix(6);
-  if (spec.find(',') != std::string_view::npos) return std::nullopt;
-  auto dash = spec.find('-');
-  if (dash == std::string_view::npos) return std::nullopt;
-  auto number = [](std::string_view s) -> std::optional<std::int64_t> {
-    if (s.empty() || s.size() > 18) return std::nullopt;
-    std::int64_t v = 0;
-    for (char c : s) {
-      if (c < '0' || c > '9') return std::nullopt;
-      v = v * 10 + (c - '0');
-    }
-    return v;
-  };
-  auto a = spec.substr(0, dash), b = spec.substr(dash + 1);
-  if (a.empty()) {
-    auto n = number(b);
-    if (!n) return std::nullopt;
-    if (*n == 0 || size == 0) {
-      unsatisfiable = true;
-      return std::nullopt;
-    }
-    return ByteRange{std::max<std::int64_t>(0, size - *n), size - 1};
-  }
-  auto first = number(a);
-  if (!first) return std::nullopt;
-  auto last = b.empty() ? std::optional<std::int64_t>(size - 1) : number(b);
-  if (!last || (!b.empty() && *last < *first)) return std::nullopt;
-  if (*first >= size) {
-    unsatisfiable = true;
-    return std::nullopt;
-  }
-  return ByteRange{*first, std::min(*last, size - 1)};
 }
 
 bool etag_matches(std::string_view list, std::string_view etag) {
@@ -329,19 +286,17 @@ http::Response Service::respond(const Edge& edge, std::string_view path, Resolve
     }
     response.set_header("Accept-Ranges", "bytes");
     if (auto range = request.header("Range"); range && object->content_encoding.empty()) {
-      bool unsatisfiable = false;
-      auto r = parse_range(*range, length, unsatisfiable);
-      if (unsatisfiable) {
+      auto r = http::parse_byte_range(*range, length);
+      if (r.kind == http::RangeRequest::Kind::Unsatisfiable) {
         response.status = 416;
         response.set_header("Content-Range", std::string("bytes */") + std::to_string(length));
         return response;
       }
-      if (r) {
+      if (r.kind == http::RangeRequest::Kind::Partial) {
         response.status = 206;
-        response.set_header("Content-Range", std::string("bytes ") + std::to_string(r->first) + "-" + std::to_string(r->last) +
-                                                 "/" + std::to_string(length));
-        first = r->first;
-        length = r->last - r->first + 1;
+        response.set_header("Content-Range", r.range.content_range(length));
+        first = r.range.first;
+        length = r.range.length();
       }
     }
   }
