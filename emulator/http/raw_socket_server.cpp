@@ -138,6 +138,11 @@ void restore_raw_headers(std::string_view head, httplib::Headers& headers) {
   if (!raw.empty()) headers = std::move(raw);
 }
 
+void RawHeaderServer::raise_listen_backlog() {
+  socket_t sock = svr_sock_;
+  if (sock != INVALID_SOCKET) ::listen(sock, SOMAXCONN);
+}
+
 bool RawHeaderServer::process_and_close_socket(socket_t sock) {
   auto stopped = [this] { return svr_sock_ == INVALID_SOCKET; };
   RecordingStream stream(sock, stopped);

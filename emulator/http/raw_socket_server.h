@@ -19,6 +19,10 @@ class RawHeaderServer : public httplib::Server {
   static constexpr int kIoTimeoutMs = 60000;       // a stalled read or write
   static constexpr std::size_t kMaxRequestsPerConnection = 100000;
 
+  // cpp-httplib listens with a backlog of 5: a client opening dozens of connections at
+  // once has some dropped and retried a second later. Call after binding.
+  void raise_listen_backlog();
+
  protected:
   bool process_and_close_socket(socket_t sock) override;
 };

@@ -140,6 +140,7 @@ std::expected<int, std::string> Server::bind() {
   }
   if (!ok) return std::unexpected("cannot listen on " + options_.host + ":" + std::to_string(options_.port) +
                                   " (address in use or not available)");
+  static_cast<RawHeaderServer&>(*server_).raise_listen_backlog();
   return port_;
 }
 
