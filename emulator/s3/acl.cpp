@@ -21,9 +21,7 @@ void add_group_grant(pugi::xml_node list, const char* uri, const char* permissio
 
 http::Response acl_response(const std::string& acl) {
   xml::Document doc("AccessControlPolicy");
-  auto owner = doc.root().append_child("Owner");
-  xml::add(owner, "ID", kOwnerId);
-  xml::add(owner, "DisplayName", kOwnerName);
+  add_owner(doc.root());
   auto list = doc.root().append_child("AccessControlList");
   auto grant = list.append_child("Grant");
   auto grantee = grant.append_child("Grantee");
@@ -35,9 +33,7 @@ http::Response acl_response(const std::string& acl) {
   if (acl == "public-read" || acl == "public-read-write") add_group_grant(list, kAllUsers, "READ");
   if (acl == "public-read-write") add_group_grant(list, kAllUsers, "WRITE");
   if (acl == "authenticated-read") add_group_grant(list, kAuthenticatedUsers, "READ");
-  http::Response response;
-  response.body = doc.str();
-  response.content_type = "application/xml";
+  http::Response response = xml_response(doc);
   return response;
 }
 

@@ -5,22 +5,6 @@
 #include "stack/stack.h"
 
 namespace s3 {
-namespace {
-
-http::Response xml_response(const xml::Document& doc) {
-  http::Response response;
-  response.body = doc.str();
-  response.content_type = "application/xml";
-  return response;
-}
-
-void add_owner(pugi::xml_node parent) {
-  auto owner = parent.append_child("Owner");
-  xml::add(owner, "ID", kOwnerId);
-  xml::add(owner, "DisplayName", kOwnerName);
-}
-
-}  // namespace
 
 Reply list_buckets(const Context& ctx) {
   if (ctx.identity.anonymous) return std::unexpected(make_error(ErrorCode::AccessDenied));

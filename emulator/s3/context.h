@@ -10,6 +10,7 @@
 #include "s3/endpoint.h"
 #include "s3/error.h"
 #include "s3/service.h"
+#include "s3/xml.h"
 #include "store/store.h"
 
 namespace s3 {
@@ -67,6 +68,8 @@ Reply get_bucket_notification(const Context&);
 Reply put_bucket_notification(const Context&);
 
 // Shared helpers (names.cpp, object_put.cpp).
+http::Response xml_response(const xml::Document& doc);             // 200 with the document
+void add_owner(pugi::xml_node parent, const char* element = "Owner");  // <Owner><ID/><DisplayName/>
 Result<void> validate_bucket_name(const std::string& name);
 Result<void> validate_key(const std::string& key);
 std::string quote_etag(const std::string& etag);   // "\"abc\""

@@ -49,9 +49,7 @@ Reply delete_objects(const Context& ctx) {
     if (*deleted) ctx.emit("ObjectRemoved:Delete", **deleted);
     if (!quiet) xml::add(result.root().append_child("Deleted"), "Key", key);
   }
-  http::Response response;
-  response.body = result.str();
-  response.content_type = "application/xml";
+  http::Response response = xml_response(result);
   return response;
 }
 

@@ -98,19 +98,12 @@ Reply list_objects(const Context& ctx) {
     }
     if (!object.checksum_type.empty() && !object.checksums.empty()) xml::add(node, "ChecksumType", object.checksum_type);
     xml::add(node, "Size", object.size);
-    if (fetch_owner) {
-      auto owner = node.append_child("Owner");
-      xml::add(owner, "ID", kOwnerId);
-      xml::add(owner, "DisplayName", kOwnerName);
-    }
+    if (fetch_owner) add_owner(node);
     xml::add(node, "StorageClass", "STANDARD");
   }
   for (const auto& prefix : listed->common_prefixes) xml::add(root.append_child("CommonPrefixes"), "Prefix", enc(prefix));
 
-  http::Response response;
-  response.body = doc.str();
-  response.content_type = "application/xml";
-  return response;
+  return xml_response(doc);
 }
 
 Reply list_multipart_uploads(const Context& ctx) {
@@ -149,19 +142,12 @@ Reply list_multipart_uploads(const Context& ctx) {
     auto node = root.append_child("Upload");
     xml::add(node, "Key", upload->key);
     xml::add(node, "UploadId", upload->upload_id);
-    for (const char* who : {"Initiator", "Owner"}) {
-      auto person = node.append_child(who);
-      xml::add(person, "ID", kOwnerId);
-      xml::add(person, "DisplayName", kOwnerName);
-    }
+    for (const char* who : {"Initiator", "Owner"}) add_owner(node, who);
     xml::add(node, "StorageClass", "STANDARD");
     xml::add(node, "Initiated", xml::iso8601_ms(upload->initiated_ms));
     if (!upload->checksum_algorithm.empty()) xml::add(node, "ChecksumAlgorithm", upload->checksum_algorithm);
   }
-  http::Response response;
-  response.body = doc.str();
-  response.content_type = "application/xml";
-  return response;
+  return xml_response(doc);
 }
 
 }  // namespace s3

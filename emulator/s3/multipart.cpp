@@ -11,13 +11,6 @@ namespace {
 constexpr int kMaxPartNumber = 10000;
 constexpr std::int64_t kMaxPartSize = 5LL * 1024 * 1024 * 1024;
 
-http::Response xml_response(const xml::Document& doc) {
-  http::Response response;
-  response.body = doc.str();
-  response.content_type = "application/xml";
-  return response;
-}
-
 Result<int> part_number(const http::Request& request) {
   auto text = request.query_value("partNumber").value_or("");
   int n = 0;
@@ -230,11 +223,7 @@ Reply list_parts(const Context& ctx) {
   if (!selected.empty()) xml::add(root, "NextPartNumberMarker", static_cast<std::int64_t>(selected.back()->part_number));
   xml::add(root, "MaxParts", static_cast<std::int64_t>(max_parts));
   xml::add_bool(root, "IsTruncated", truncated);
-  for (const char* who : {"Initiator", "Owner"}) {
-    auto person = root.append_child(who);
-    xml::add(person, "ID", kOwnerId);
-    xml::add(person, "DisplayName", kOwnerName);
-  }
+  for (const char* who : {"Initiator", "Owner"}) add_owner(root, who);
   xml::add(root, "StorageClass", "STANDARD");
   if (!upload->checksum_algorithm.empty()) xml::add(root, "ChecksumAlgorithm", upload->checksum_algorithm);
   for (const auto* part : selected) {

@@ -45,6 +45,19 @@ Result<void> validate_key(const std::string& key) {
   return {};
 }
 
+http::Response xml_response(const xml::Document& doc) {
+  http::Response response;
+  response.body = doc.str();
+  response.content_type = "application/xml";
+  return response;
+}
+
+void add_owner(pugi::xml_node parent, const char* element) {
+  auto owner = parent.append_child(element);
+  xml::add(owner, "ID", kOwnerId);
+  xml::add(owner, "DisplayName", kOwnerName);
+}
+
 std::string quote_etag(const std::string& etag) { return "\"" + etag + "\""; }
 
 std::string unquote_etag(std::string_view etag) {

@@ -293,9 +293,7 @@ Reply copy_object(const Context& ctx) {
   xml::add(doc.root(), "LastModified", xml::iso8601_ms(copied->last_modified_ms));
   xml::add(doc.root(), "ETag", quote_etag(copied->etag));
   for (const auto& [name, value] : copied->checksums) xml::add(doc.root(), ("Checksum" + name).c_str(), value);
-  http::Response response;
-  response.body = doc.str();
-  response.content_type = "application/xml";
+  http::Response response = xml_response(doc);
   ctx.emit("ObjectCreated:Copy", *copied);
   return response;
 }
