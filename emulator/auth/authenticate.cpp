@@ -565,12 +565,8 @@ s3::Result<void> verify_payload_sha256(const Identity& identity, std::string_vie
 
 s3::Result<std::optional<ExpectedChecksum>> expected_checksum(const RequestView& request) {
   std::vector<ExpectedChecksum> found;
-  const QueryParams query(request.raw_query);
   for (const auto& [name, value] : request.headers) {
     if (auto algorithm = checksum_from_header(name)) found.push_back({*algorithm, value, false});
-  }
-  for (auto algorithm : all_checksum_algorithms()) {
-    if (auto value = query.find(checksum_header(algorithm))) found.push_back({algorithm, *value, false});
   }
   if (auto trailer = request.header("x-amz-trailer")) {
     const auto name = trim(*trailer);
@@ -587,7 +583,6 @@ s3::Result<std::optional<ExpectedChecksum>> expected_checksum(const RequestView&
                                  "allowed."));
   }
   auto sdk_algorithm = request.header("x-amz-sdk-checksum-algorithm");
-  if (!sdk_algorithm) sdk_algorithm = query.find("x-amz-sdk-checksum-algorithm");
   if (sdk_algorithm && !found.empty()) {
     const auto declared = parse_checksum_algorithm(trim(*sdk_algorithm));
     if (!declared || *declared != found.front().algorithm) {

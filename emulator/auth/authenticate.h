@@ -101,9 +101,10 @@ struct ExpectedChecksum {
   bool in_trailer = false;    // declared by x-amz-trailer; value comes from ChunkedDecoder
 };
 
-// The checksum a request carries: an x-amz-checksum-* header, an x-amz-checksum-*
-// query parameter (aws-sdk-js v3 presigned PUTs embed one), or a trailer declared in
-// x-amz-trailer. More than one -> InvalidRequest ("Expecting a single x-amz-checksum-
+// The checksum a request carries: an x-amz-checksum-* header or a trailer declared in
+// x-amz-trailer. x-amz-checksum-* query parameters are not checksums, as on S3: aws-sdk-js
+// v3 (>= 3.729) signs the CRC32 of an empty body into every presigned PutObject URL, and
+// uploads of real files through such URLs succeed on AWS. More than one -> InvalidRequest ("Expecting a single x-amz-checksum-
 // header"); x-amz-sdk-checksum-algorithm naming a different algorithm -> InvalidRequest.
 // nullopt when there is none.
 s3::Result<std::optional<ExpectedChecksum>> expected_checksum(const RequestView& request);

@@ -113,12 +113,7 @@ Result<ReceivedBody> receive_body(const Context& ctx, store::BlobWriter& blob,
   }
   if (declared && *declared > kMaxSinglePut) return std::unexpected(make_error(ErrorCode::EntityTooLarge));
 
-  // Checksums count only as headers or trailers. S3 ignores x-amz-checksum-* query
-  // parameters: aws-sdk-js v3 (>= 3.729) signs the CRC32 of an *empty* body into every
-  // presigned PutObject URL, and uploads of real files through such URLs succeed on AWS.
-  auto view = view_of(request);
-  view.raw_query.clear();
-  auto expected = auth::expected_checksum(view);
+  auto expected = auth::expected_checksum(view_of(request));
   if (!expected) return std::unexpected(expected.error());
   std::optional<auth::ChecksumAlgorithm> trailer_algorithm;
   if (*expected && (*expected)->in_trailer) {

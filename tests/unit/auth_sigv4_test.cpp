@@ -543,14 +543,13 @@ TEST_CASE("presigned URLs carrying a session token and SDK checksum parameters v
                                string_to_sign("20130524T000000Z", scope, canonical));
   r.raw_query = query_without_sig + "&X-Amz-Signature=" + sig;
   CHECK(authenticate(r, example_secrets(), kExampleTime));
+  // Signed, but not a checksum of the body (S3 ignores it; see expected_checksum).
   auto expected = expected_checksum(r);
   REQUIRE(expected);
-  REQUIRE(expected->has_value());
-  CHECK((*expected)->algorithm == ChecksumAlgorithm::CRC32);
-  CHECK((*expected)->value_base64 == "AAAAAA==");
+  CHECK_FALSE(expected->has_value());
 }
 
-TEST_CASE("expected_checksum reads headers, query and x-amz-trailer", "[auth]") {
+TEST_CASE("expected_checksum reads headers and x-amz-trailer", "[auth]") {
   RequestView r;
   r.method = "PUT";
   r.raw_path = "/b/k";
