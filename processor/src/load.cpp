@@ -53,8 +53,22 @@ std::expected<std::string, Error> find_loader(std::string_view bytes) {
   return loader;
 }
 
+// A JPEG is complete when an end-of-image marker (FF D9) follows its last start-of-scan
+// (FF DA). Entropy-coded data stuffs every FF byte (FF 00), so FF D9 cannot occur inside a
+// scan, and an embedded EXIF thumbnail's EOI comes before the main image's scans. Checked
+// up front because libjpeg warns about a truncated file only if the pipeline happens to
+// read the last rows, which lazy, threaded decoding does not always do.
+bool jpeg_is_complete(std::string_view bytes) {
+  const auto last_scan = bytes.rfind("\xFF\xDA");
+  if (last_scan == std::string_view::npos) return false;
+  return bytes.find("\xFF\xD9", last_scan + 2) != std::string_view::npos;
+}
+
 std::expected<vips::VImage, Error> open_image(std::string_view bytes, const std::string& loader,
                                               const LoadOptions& options) {
+  if (options.fail_on_warning && is_jpeg(loader) && !jpeg_is_complete(bytes))
+    return std::unexpected(Error{ErrorCode::CorruptImage,
+                                 "JPEG data is corrupt or truncated: no end-of-image marker after the last scan"});
   // The blob borrows the caller's bytes (no copy); the image keeps the blob alive.
   VipsBlob* blob = vips_blob_new(nullptr, bytes.data(), bytes.size());
   vips::VImage image;
