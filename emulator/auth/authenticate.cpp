@@ -9,36 +9,22 @@
 #include <charconv>
 
 #include "auth/crypto.h"
+#include "http/message.h"
 #include "auth/sigv4.h"
 
 namespace auth {
 
 namespace {
 
+using http::iequals;
+using http::to_lower;
+using http::trim;
+
 using s3::ErrorCode;
 using Clock = std::chrono::system_clock;
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 bool istarts_with(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-std::string lowercase(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 std::vector<std::string_view> split(std::string_view s, char sep) {
@@ -266,7 +252,7 @@ Identity make_identity(const SignedRequest& s, std::string signing_key, bool pre
 
 s3::Result<void> parse_signed_headers(std::string_view value, SignedRequest& s, ErrorCode code,
                                       std::string_view prefix) {
-  s.signed_headers_joined = lowercase(value);
+  s.signed_headers_joined = to_lower(value);
   for (auto name : split(s.signed_headers_joined, ';')) {
     if (name.empty()) {
       return std::unexpected(error(code, std::string(prefix) + "SignedHeaders is mal-formed."));
@@ -360,7 +346,7 @@ s3::Result<Identity> authenticate_header(const RequestView& request, std::string
 
   Identity id = make_identity(s, std::move(key), false);
   id.payload = *mode;
-  if (*mode == PayloadMode::Sha256) id.payload_sha256 = lowercase(*content_sha);
+  if (*mode == PayloadMode::Sha256) id.payload_sha256 = to_lower(*content_sha);
   return id;
 }
 
@@ -450,7 +436,7 @@ s3::Result<Identity> authenticate_query(const RequestView& request, const QueryP
   // (it is the payload hash).
   std::string unsigned_headers;
   for (const auto& [name, value] : request.headers) {
-    const std::string lower = lowercase(name);
+    const std::string lower = to_lower(name);
     if (!lower.starts_with("x-amz-") || lower == "x-amz-content-sha256") continue;
     if (std::find(s.signed_headers.begin(), s.signed_headers.end(), lower) != s.signed_headers.end()) continue;
     if (!unsigned_headers.empty()) unsigned_headers += ", ";
@@ -481,7 +467,7 @@ s3::Result<Identity> authenticate_query(const RequestView& request, const QueryP
 
   Identity id = make_identity(s, std::move(key), true);
   id.payload = mode;
-  if (mode == PayloadMode::Sha256) id.payload_sha256 = lowercase(*content_sha);
+  if (mode == PayloadMode::Sha256) id.payload_sha256 = to_lower(*content_sha);
   return id;
 }
 

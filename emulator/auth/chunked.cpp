@@ -6,11 +6,15 @@
 #include <cctype>
 
 #include "auth/crypto.h"
+#include "http/message.h"
 #include "auth/sigv4.h"
 
 namespace auth {
 
 namespace {
+
+using http::to_lower;
+using http::trim;
 
 using s3::ErrorCode;
 
@@ -18,18 +22,6 @@ using s3::ErrorCode;
 // too. Anything longer is not aws-chunked and is refused instead of buffered.
 constexpr std::size_t kMaxLine = 4096;
 constexpr std::size_t kMaxTrailers = 16;
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-std::string lowercase(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 s3::S3Error malformed(std::string what) {
   return s3::make_error(ErrorCode::InvalidRequest, "Malformed aws-chunked body: " + std::move(what));
@@ -181,7 +173,7 @@ s3::Result<void> ChunkedDecoder::State::on_trailer_line(std::string_view text) {
   if (trailer_signature_seen) return std::unexpected(malformed("trailer after x-amz-trailer-signature"));
   const std::size_t colon = text.find(':');
   if (colon == std::string_view::npos) return std::unexpected(malformed("bad trailer line"));
-  const std::string name = lowercase(trim(text.substr(0, colon)));
+  const std::string name = to_lower(trim(text.substr(0, colon)));
   const std::string value(trim(text.substr(colon + 1)));
   if (name == "x-amz-trailer-signature") {
     if (!signed_trailer) return std::unexpected(malformed("unexpected x-amz-trailer-signature"));

@@ -4,16 +4,11 @@
 #include <cctype>
 
 #include "auth/sigv4.h"
+#include "http/message.h"
 
 namespace auth {
 
 namespace {
-
-std::string lowercase(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // "http://127.0.0.1:4566/" -> "127.0.0.1:4566": the Host header the URL's user will send.
 std::string authority_of(std::string_view endpoint) {
@@ -40,7 +35,7 @@ std::string presign_url(const PresignRequest& request) {
 
   // Signed headers: host plus the requested ones, lowercased and sorted.
   HeaderList headers{{"host", authority_of(endpoint)}};
-  for (const auto& [name, value] : request.signed_headers) headers.emplace_back(lowercase(name), value);
+  for (const auto& [name, value] : request.signed_headers) headers.emplace_back(http::to_lower(name), value);
   std::vector<std::string> names;
   for (const auto& [name, value] : headers) names.push_back(name);
   std::sort(names.begin(), names.end());

@@ -21,6 +21,8 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 std::optional<std::string> find_header(const Headers& headers, std::string_view name);
 bool iequals(std::string_view a, std::string_view b);
 std::string to_lower(std::string_view s);
+// Without leading and trailing spaces and tabs (HTTP's optional whitespace).
+std::string_view trim(std::string_view s);
 
 // Percent-decoding of a path or query component ('+' stays '+' in paths; in queries
 // `plus_is_space` decides, since S3 signs '+' as a literal but HTML forms mean space).
