@@ -1,0 +1,122 @@
+#include "http/cors.h"
+
+#include <algorithm>
+
+namespace http::cors {
+namespace {
+
+bool chars_equal(char a, char b, bool ignore_case) {
+  if (!ignore_case) return a == b;
+  auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; };
+  return lower(a) == lower(b);
+}
+
+bool any_matches(const std::vector<std::string>& patterns, std::string_view value, bool ignore_case) {
+  return std::any_of(patterns.begin(), patterns.end(),
+                     [&](const std::string& p) { return wildcard_match(p, value, ignore_case); });
+}
+
+bool origin_allowed(const Rule& rule, std::string_view origin) { return any_matches(rule.allowed_origins, origin, false); }
+
+bool method_allowed(const Rule& rule, std::string_view method) {
+  // Methods are exact: S3 rejects a rule with a lowercase or unknown method at PutBucketCors.
+  return std::find(rule.allowed_methods.begin(), rule.allowed_methods.end(), method) != rule.allowed_methods.end();
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out;
+}
+
+// The Access-Control-Allow-Origin value: "*" only when the rule allows any origin
+// literally; otherwise the caller's origin, reflected.
+std::string allow_origin_value(const Rule& rule, std::string_view origin) {
+  bool literal_star = std::find(rule.allowed_origins.begin(), rule.allowed_origins.end(), "*") != rule.allowed_origins.end();
+  return literal_star ? std::string("*") : std::string(origin);
+}
+
+void add_common(Response& response, const Rule& rule, std::string_view origin) {
+  std::string allow_origin = allow_origin_value(rule, origin);
+  response.set_header("Access-Control-Allow-Origin", allow_origin);
+  response.set_header("Access-Control-Allow-Methods", join(rule.allowed_methods));
+  if (!rule.expose_headers.empty()) response.set_header("Access-Control-Expose-Headers", join(rule.expose_headers));
+  if (rule.max_age_seconds) response.set_header("Access-Control-Max-Age", std::to_string(*rule.max_age_seconds));
+  if (allow_origin != "*") response.set_header("Access-Control-Allow-Credentials", "true");
+  response.set_header("Vary", "Origin, Access-Control-Request-Headers, Access-Control-Request-Method");
+}
+
+}  // namespace
+
+bool wildcard_match(std::string_view pattern, std::string_view value, bool ignore_case) {
+  // Iterative glob with backtracking to the last '*': linear in practice, no recursion.
+  std::size_t p = 0, v = 0, star = std::string_view::npos, resume = 0;
+  while (v < value.size()) {
+    if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      resume = v;
+    } else if (p < pattern.size() && chars_equal(pattern[p], value[v], ignore_case)) {
+      ++p;
+      ++v;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      v = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+std::vector<std::string> split_list(std::string_view header_value) {
+  std::vector<std::string> items;
+  while (!header_value.empty()) {
+    auto comma = header_value.find(',');
+    auto item = trim(header_value.substr(0, comma));
+    if (!item.empty()) items.emplace_back(item);
+    if (comma == std::string_view::npos) break;
+    header_value.remove_prefix(comma + 1);
+  }
+  return items;
+}
+
+std::optional<Preflight> read_preflight(const Request& request) {
+  auto origin = request.header("Origin");
+  auto method = request.header("Access-Control-Request-Method");
+  if (!origin || origin->empty() || !method || method->empty()) return std::nullopt;
+  Preflight preflight{*origin, *method, {}};
+  if (auto headers = request.header("Access-Control-Request-Headers")) preflight.request_headers = split_list(*headers);
+  return preflight;
+}
+
+const Rule* match_preflight(const std::vector<Rule>& rules, const Preflight& preflight) {
+  for (const auto& rule : rules) {
+    if (!origin_allowed(rule, preflight.origin) || !method_allowed(rule, preflight.method)) continue;
+    bool headers_ok = std::all_of(preflight.request_headers.begin(), preflight.request_headers.end(),
+                                  [&](const std::string& h) { return any_matches(rule.allowed_headers, h, true); });
+    if (headers_ok) return &rule;
+  }
+  return nullptr;
+}
+
+const Rule* match_request(const std::vector<Rule>& rules, std::string_view origin, std::string_view method) {
+  for (const auto& rule : rules)
+    if (origin_allowed(rule, origin) && method_allowed(rule, method)) return &rule;
+  return nullptr;
+}
+
+void add_preflight_headers(Response& response, const Rule& rule, const Preflight& preflight) {
+  add_common(response, rule, preflight.origin);
+  if (!preflight.request_headers.empty()) {
+    std::vector<std::string> lowered;
+    for (const auto& h : preflight.request_headers) lowered.push_back(to_lower(h));
+    response.set_header("Access-Control-Allow-Headers", join(lowered));
+  }
+}
+
+void add_response_headers(Response& response, const Rule& rule, std::string_view origin) {
+  add_common(response, rule, origin);
+}
+
+}  // namespace http::cors
