@@ -5,8 +5,11 @@
 //   const s3 = mc.s3Client();          // @aws-sdk/client-s3, path style, key test/test
 //   ...
 //   await mc.stop();                   // SIGTERM; rejects unless it exits 0 in time
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
+//
+// new MiniCloud({ stack: {...} }) serves that stack document (written to a file, passed as
+// --stack) instead of the default one; mc.token(sub) mints a dev JWT for its presign route.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,10 +24,17 @@ export const REGION = 'us-east-1';
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class MiniCloud {
-  constructor({ args = [] } = {}) {
+  constructor({ args = [], stack = null } = {}) {
     this.tmp = mkdtempSync(path.join(tmpdir(), 'minicloud-node-'));
     this.args = args;
+    this.stackFile = null;
+    if (stack) {
+      this.stackFile = path.join(this.tmp, 'stack.json');
+      writeFileSync(this.stackFile, JSON.stringify(stack, null, 2));
+      this.args = ['--stack', this.stackFile, ...args];
+    }
     this.endpoint = null;
+    this.api = null;
     this.port = null;
     this.exitCode = undefined;
     this.clients = [];
@@ -55,6 +65,7 @@ export class MiniCloud {
           const info = JSON.parse(readFileSync(ready, 'utf8'));
           this.endpoint = info.endpoint;
           this.port = info.port;
+          this.api = info.api;  // presign routes: REACT_APP_API_GATEWAY_ENDPOINT_URL
           return this;
         } catch {
           // written atomically, so a parse error means not there yet; retry
@@ -65,6 +76,15 @@ export class MiniCloud {
     }
     this.proc.kill('SIGKILL');
     throw new Error(`minicloud did not become ready:\n${this.logs()}`);
+  }
+
+  // `minicloud token`: an HS256 dev JWT for this server's stack (its first presign route's
+  // secret; the default stack's dev secret without a stack file).
+  token(sub, { ttlSeconds } = {}) {
+    const args = ['token', '--sub', sub];
+    if (ttlSeconds !== undefined) args.push('--ttl', String(ttlSeconds));
+    if (this.stackFile) args.push('--stack', this.stackFile);
+    return execFileSync(BIN, args, { encoding: 'utf8' }).trim();
   }
 
   logs() {
