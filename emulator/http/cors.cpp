@@ -46,7 +46,31 @@ void add_common(Response& response, const Rule& rule, std::string_view origin) {
   response.set_header("Vary", "Origin, Access-Control-Request-Headers, Access-Control-Request-Method");
 }
 
+bool has_two_wildcards(std::string_view s) {
+  auto first = s.find('*');
+  return first != std::string_view::npos && s.find('*', first + 1) != std::string_view::npos;
+}
+
 }  // namespace
+
+std::optional<std::string> problem_with(const std::vector<Rule>& rules) {
+  if (rules.empty()) return "A CORS configuration needs at least one CORSRule.";
+  if (rules.size() > 100) return "The number of CORS rules should not exceed allowed limit of 100 rules.";
+  for (const auto& rule : rules) {
+    if (rule.allowed_origins.empty() || rule.allowed_methods.empty())
+      return "Each CORSRule must have at least one AllowedOrigin and one AllowedMethod.";
+    for (const auto& method : rule.allowed_methods) {
+      if (method != "GET" && method != "PUT" && method != "POST" && method != "DELETE" && method != "HEAD")
+        return "Found unsupported HTTP method in CORS config. Unsupported method is " + method;
+    }
+    for (const auto& origin : rule.allowed_origins)
+      if (has_two_wildcards(origin)) return "AllowedOrigin \"" + origin + "\" can not have more than one wildcard.";
+    for (const auto& header : rule.allowed_headers)
+      if (has_two_wildcards(header)) return "AllowedHeader \"" + header + "\" can not have more than one wildcard.";
+    if (rule.max_age_seconds && *rule.max_age_seconds < 0) return "MaxAgeSeconds must not be negative.";
+  }
+  return std::nullopt;
+}
 
 bool wildcard_match(std::string_view pattern, std::string_view value, bool ignore_case) {
   // Iterative glob with backtracking to the last '*': linear in practice, no recursion.

@@ -29,6 +29,11 @@ struct Rule {
   // (S3's behaviour; browsers refuse credentials with a literal "*").
 };
 
+// What S3's PutBucketCors would reject in these rules, as its message; nullopt when they
+// are valid: 1..100 rules, each with an origin and a method, methods among GET PUT POST
+// DELETE HEAD, at most one '*' per origin or header.
+std::optional<std::string> problem_with(const std::vector<Rule>& rules);
+
 // '*' matches any run of characters (including none). At most one '*' is meaningful
 // in S3 rules; this matcher accepts any number.
 bool wildcard_match(std::string_view pattern, std::string_view value, bool ignore_case);

@@ -63,6 +63,11 @@ Reply upload_part_copy(const Context&);
 Reply complete_multipart_upload(const Context&);
 Reply abort_multipart_upload(const Context&);
 Reply list_parts(const Context&);
+// cors.cpp (and s3/cors.h)
+Reply get_bucket_cors(const Context&);
+Reply put_bucket_cors(const Context&);
+Reply delete_bucket_cors(const Context&);
+Reply preflight_cors(const Context&);  // OPTIONS object
 // notification.cpp
 Reply get_bucket_notification(const Context&);
 Reply put_bucket_notification(const Context&);

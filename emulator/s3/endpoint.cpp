@@ -112,6 +112,12 @@ Result<Route> route(const http::Request& request, const Addressing& addressing) 
     route.key = std::string(path);
   }
 
+  // A browser's CORS preflight (OPTIONS object) may carry the actual request's query.
+  if (request.method == "OPTIONS") {
+    if (route.bucket.empty()) return not_allowed();
+    route.endpoint = Endpoint::PreflightCors;
+    return route;
+  }
   std::string unsupported;
   if (has_unsupported_subresource(request, &unsupported)) {
     return std::unexpected(make_error(ErrorCode::NotImplemented,
@@ -134,6 +140,7 @@ std::string_view to_string(Endpoint e) {
     MC_ENDPOINT(ListBuckets) MC_ENDPOINT(CreateBucket) MC_ENDPOINT(HeadBucket) MC_ENDPOINT(DeleteBucket)
     MC_ENDPOINT(GetBucketLocation) MC_ENDPOINT(GetBucketVersioning) MC_ENDPOINT(GetBucketAcl)
     MC_ENDPOINT(PutBucketAcl) MC_ENDPOINT(GetBucketCors) MC_ENDPOINT(PutBucketCors) MC_ENDPOINT(DeleteBucketCors)
+    MC_ENDPOINT(PreflightCors)
     MC_ENDPOINT(GetBucketNotification) MC_ENDPOINT(PutBucketNotification) MC_ENDPOINT(ListObjects)
     MC_ENDPOINT(ListObjectsV2) MC_ENDPOINT(ListMultipartUploads) MC_ENDPOINT(DeleteObjects) MC_ENDPOINT(PostObject)
     MC_ENDPOINT(GetObject) MC_ENDPOINT(HeadObject) MC_ENDPOINT(PutObject) MC_ENDPOINT(CopyObject)

@@ -15,7 +15,7 @@ enum class Endpoint {
   ListBuckets,
   CreateBucket, HeadBucket, DeleteBucket, GetBucketLocation, GetBucketVersioning,
   GetBucketAcl, PutBucketAcl,
-  GetBucketCors, PutBucketCors, DeleteBucketCors,
+  GetBucketCors, PutBucketCors, DeleteBucketCors, PreflightCors,  // PreflightCors: OPTIONS object
   GetBucketNotification, PutBucketNotification,
   ListObjects, ListObjectsV2, ListMultipartUploads,
   DeleteObjects, PostObject,

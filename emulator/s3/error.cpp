@@ -15,6 +15,7 @@ ErrorInfo info(ErrorCode code) {
     case ErrorCode::AuthorizationHeaderMalformed: return {"AuthorizationHeaderMalformed", 400, "The authorization header is malformed."};
     case ErrorCode::AuthorizationQueryParametersError: return {"AuthorizationQueryParametersError", 400, "Query-string authentication requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters."};
     case ErrorCode::BadDigest: return {"BadDigest", 400, "The Content-MD5 you specified did not match what we received."};
+    case ErrorCode::BadRequest: return {"BadRequest", 400, "Bad Request"};
     case ErrorCode::BucketAlreadyOwnedByYou: return {"BucketAlreadyOwnedByYou", 409, "Your previous request to create the named bucket succeeded and you already own it."};
     case ErrorCode::BucketNotEmpty: return {"BucketNotEmpty", 409, "The bucket you tried to delete is not empty"};
     case ErrorCode::EntityTooLarge: return {"EntityTooLarge", 400, "Your proposed upload exceeds the maximum allowed size"};

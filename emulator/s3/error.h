@@ -16,6 +16,7 @@ enum class ErrorCode {
   AuthorizationHeaderMalformed,
   AuthorizationQueryParametersError,
   BadDigest,
+  BadRequest,
   BucketAlreadyOwnedByYou,
   BucketNotEmpty,
   EntityTooLarge,

@@ -3,6 +3,7 @@
 
 #include "auth/authenticate.h"
 #include "s3/context.h"
+#include "s3/cors.h"
 #include "s3/xml.h"
 
 namespace s3 {
@@ -44,6 +45,7 @@ Result<void> authorize_anonymous(const Context& ctx) {
   auto denied = [] { return std::unexpected(make_error(ErrorCode::AccessDenied)); };
   auto access = access_needed(ctx.route.endpoint);
   if (ctx.route.endpoint == Endpoint::PostObject) return {};  // the POST policy signs the upload (issue 4)
+  if (ctx.route.endpoint == Endpoint::PreflightCors) return {};  // browsers never sign a preflight
   if (ctx.route.bucket.empty() || access == Access::Admin) return denied();
   auto bucket = ctx.store.get_bucket(ctx.route.bucket);
   if (!bucket) return std::unexpected(bucket.error());
@@ -95,9 +97,10 @@ Reply dispatch(const Context& ctx) {
     case Endpoint::ListParts: return list_parts(ctx);
     case Endpoint::GetBucketNotification: return get_bucket_notification(ctx);
     case Endpoint::PutBucketNotification: return put_bucket_notification(ctx);
-    case Endpoint::GetBucketCors:
-    case Endpoint::PutBucketCors:
-    case Endpoint::DeleteBucketCors:
+    case Endpoint::GetBucketCors: return get_bucket_cors(ctx);
+    case Endpoint::PutBucketCors: return put_bucket_cors(ctx);
+    case Endpoint::DeleteBucketCors: return delete_bucket_cors(ctx);
+    case Endpoint::PreflightCors: return preflight_cors(ctx);
     case Endpoint::PostObject:
       break;
   }
@@ -160,6 +163,16 @@ http::Response Service::error_response(S3Error error, const http::Request& reque
 }
 
 http::Response Service::handle(http::Request& request, http::RequestBody& body) {
+  // Routing comes first so that every answer, errors included, can carry the bucket's
+  // CORS headers: a browser can read an S3 error only through them.
+  auto route = s3::route(request, config_.addressing);
+  if (!route) return error_response(route.error(), request);
+  http::Response response = handle_routed(request, body, *route);
+  if (route->endpoint != Endpoint::PreflightCors) add_bucket_cors_headers(store_, route->bucket, request, response);
+  return response;
+}
+
+http::Response Service::handle_routed(http::Request& request, http::RequestBody& body, const Route& route) {
   std::int64_t now_ms = config_.now_ms();
   auto now = std::chrono::system_clock::time_point(std::chrono::milliseconds(now_ms));
   const stack::Stack* stack = config_.stack;
@@ -168,10 +181,8 @@ http::Response Service::handle(http::Request& request, http::RequestBody& body) 
   };
   auto identity = auth::authenticate(request_view(request), secrets, now, &signing_keys_);
   if (!identity) return error_response(identity.error(), request);
-  auto route = s3::route(request, config_.addressing);
-  if (!route) return error_response(route.error(), request);
 
-  Context ctx{request, body, *identity, *route, store_, config_, now_ms};
+  Context ctx{request, body, *identity, route, store_, config_, now_ms};
   if (identity->anonymous) {
     if (auto allowed = authorize_anonymous(ctx); !allowed) return error_response(allowed.error(), request);
   }

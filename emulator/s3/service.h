@@ -47,6 +47,8 @@ class Service {
   static http::Response error_response(S3Error error, const http::Request& request);
 
  private:
+  http::Response handle_routed(http::Request& request, http::RequestBody& body, const Route& route);
+
   store::Store& store_;
   ServiceConfig config_;
   auth::SigningKeyCache signing_keys_;  // saves four HMACs per request

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "s3/cors.h"
+
 namespace stack {
 
 std::expected<std::unique_ptr<Runtime>, std::string> Runtime::start(Stack stack, RuntimeOptions options) {
@@ -24,6 +26,10 @@ std::expected<std::unique_ptr<Runtime>, std::string> Runtime::start(Stack stack,
     } else if (existing->acl != bucket.acl) {
       if (auto ok = runtime->store_->set_bucket_acl(bucket.name, bucket.acl); !ok)
         return std::unexpected("cannot set the ACL of " + bucket.name + ": " + ok.error().effective_message());
+    }
+    if (!bucket.cors.empty()) {
+      if (auto ok = runtime->store_->put_bucket_config(bucket.name, "cors", s3::cors_xml(bucket.cors)); !ok)
+        return std::unexpected("cannot set the CORS rules of " + bucket.name + ": " + ok.error().effective_message());
     }
   }
 

@@ -35,6 +35,48 @@ std::expected<std::string, std::string> string_field(const json& object, const c
   return it->get<std::string>();
 }
 
+std::expected<std::vector<std::string>, std::string> string_list(const json& object, const char* name,
+                                                                const std::string& where) {
+  std::vector<std::string> values;
+  auto it = object.find(name);
+  if (it == object.end()) return values;
+  if (!it->is_array()) return std::unexpected(where + ": \"" + name + "\" must be an array of strings");
+  for (const auto& v : *it) {
+    if (!v.is_string()) return std::unexpected(where + ": \"" + name + "\" must be an array of strings");
+    values.push_back(v.get<std::string>());
+  }
+  return values;
+}
+
+std::expected<std::vector<http::cors::Rule>, std::string> parse_cors_rules(const json& rules, const std::string& where) {
+  if (!rules.is_array()) return std::unexpected(where + ": must be an array of CORS rules");
+  std::vector<http::cors::Rule> parsed;
+  for (std::size_t i = 0; i < rules.size(); ++i) {
+    const auto& r = rules[i];
+    std::string at = where + "[" + std::to_string(i) + "]";
+    if (!r.is_object()) return std::unexpected(at + ": must be an object");
+    if (auto ok = check_keys(r, {"ID", "AllowedOrigins", "AllowedMethods", "AllowedHeaders", "ExposeHeaders", "MaxAgeSeconds"}, at); !ok)
+      return std::unexpected(ok.error());
+    http::cors::Rule rule;
+    auto id = string_field(r, "ID", at, "");
+    if (!id) return std::unexpected(id.error());
+    rule.id = *id;
+    for (auto [name, target] : {std::pair{"AllowedOrigins", &rule.allowed_origins}, std::pair{"AllowedMethods", &rule.allowed_methods},
+                                std::pair{"AllowedHeaders", &rule.allowed_headers}, std::pair{"ExposeHeaders", &rule.expose_headers}}) {
+      auto values = string_list(r, name, at);
+      if (!values) return std::unexpected(values.error());
+      *target = std::move(*values);
+    }
+    if (r.contains("MaxAgeSeconds")) {
+      if (!r["MaxAgeSeconds"].is_number_integer()) return std::unexpected(at + ": \"MaxAgeSeconds\" must be an integer");
+      rule.max_age_seconds = r["MaxAgeSeconds"].get<int>();
+    }
+    parsed.push_back(std::move(rule));
+  }
+  if (auto problem = http::cors::problem_with(parsed)) return std::unexpected(where + ": " + *problem);
+  return parsed;
+}
+
 }  // namespace
 
 bool is_canned_acl(std::string_view acl) {
@@ -90,14 +132,20 @@ std::expected<Stack, std::string> parse_stack(std::string_view text) {
       const auto& b = doc["buckets"][i];
       std::string where = "stack.buckets[" + std::to_string(i) + "]";
       if (!b.is_object()) return std::unexpected(where + ": must be an object");
-      if (auto ok = check_keys(b, {"name", "acl"}, where); !ok) return std::unexpected(ok.error());
+      if (auto ok = check_keys(b, {"name", "acl", "cors"}, where); !ok) return std::unexpected(ok.error());
       auto name = string_field(b, "name", where);
       auto acl = string_field(b, "acl", where, "private");
       if (!name) return std::unexpected(name.error());
       if (!acl) return std::unexpected(acl.error());
       if (!is_canned_acl(*acl))
         return std::unexpected(where + ": \"acl\" must be private, public-read, public-read-write or authenticated-read");
-      stack.buckets.push_back({*name, *acl});
+      BucketDecl decl{*name, *acl, {}};
+      if (b.contains("cors")) {
+        auto rules = parse_cors_rules(b["cors"], where + ".cors");
+        if (!rules) return std::unexpected(rules.error());
+        decl.cors = std::move(*rules);
+      }
+      stack.buckets.push_back(std::move(decl));
     }
   }
 
@@ -125,8 +173,16 @@ Stack default_stack(const EnvLookup& env) {
   Stack stack;
   stack.region = get("AWS_DEFAULT_REGION", "us-east-1");
   stack.credentials.push_back({"test", "test"});
-  stack.buckets.push_back({get("UPLOADS_BUCKET_NAME", "cruddur-uploaded-avatars"), "private"});
-  stack.buckets.push_back({get("ASSETS_BUCKET_NAME", "assets.cruddur.com"), "private"});
+  // The uploads bucket carries the original project's CORS rule (Gitpod origins, PUT from
+  // the browser with a presigned URL), plus the local dev server's origins.
+  http::cors::Rule browser_uploads;
+  browser_uploads.allowed_origins = {"https://*.gitpod.io", "http://localhost:3000", "http://127.0.0.1:3000"};
+  browser_uploads.allowed_methods = {"PUT"};
+  browser_uploads.allowed_headers = {"*"};
+  browser_uploads.expose_headers = {"x-amz-server-side-encryption", "x-amz-request-id", "x-amz-id-2", "ETag"};
+  browser_uploads.max_age_seconds = 3000;
+  stack.buckets.push_back({get("UPLOADS_BUCKET_NAME", "cruddur-uploaded-avatars"), "private", {browser_uploads}});
+  stack.buckets.push_back({get("ASSETS_BUCKET_NAME", "assets.cruddur.com"), "private", {}});
   add_default_events(env, stack);
   stack.distributions.push_back(cdn::default_distribution(stack.buckets.back().name));
   return stack;

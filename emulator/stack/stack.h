@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "cdn/config.h"
+#include "http/cors.h"
 #include "stack/events_section.h"
 
 namespace stack {
@@ -29,6 +30,10 @@ struct Credential {
 struct BucketDecl {
   std::string name;
   std::string acl = "private";  // canned ACL, applied at start
+  // CORS rules, applied at start when declared (PutBucketCors may change them later).
+  // JSON as the AWS CLI's put-bucket-cors: [{"AllowedOrigins": [...], "AllowedMethods":
+  // [...], "AllowedHeaders": [...], "ExposeHeaders": [...], "MaxAgeSeconds": 3000, "ID"}].
+  std::vector<http::cors::Rule> cors;
 };
 
 struct Stack {
