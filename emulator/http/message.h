@@ -63,6 +63,8 @@ struct Request {
   Headers headers;          // names as received
   std::string remote_addr;
   std::chrono::system_clock::time_point received_at;
+  // "http", or what X-Forwarded-Proto says under serve --trust-proxy (http/forwarded.h).
+  std::string scheme = "http";
 
   std::optional<std::string> header(std::string_view name) const { return find_header(headers, name); }
   std::string header_or(std::string_view name, std::string fallback = {}) const {

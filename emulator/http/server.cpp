@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include "http/forwarded.h"
 #include "http/raw_socket_server.h"
 
 #include <chrono>
@@ -167,6 +168,7 @@ void Server::handle(const void* native_request, void* native_response, const voi
 
   auto started = std::chrono::steady_clock::now();
   Request request = to_request(req, next_request_id());
+  if (options_.trust_proxy) apply_forwarded_headers(request);
   RequestBody body = to_body(req, static_cast<const httplib::ContentReader*>(content_reader));
   Response response = handler_(request, body);
   if (!drain_unread_body(body)) {

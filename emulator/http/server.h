@@ -29,6 +29,9 @@ struct ServerOptions {
   int port = 4566;                // 0 = any free port
   int threads = 256;
   bool log_requests = true;       // one JSON line per request on `log`
+  // Apply X-Forwarded-Host / X-Forwarded-Proto before the handler sees the request
+  // (serve --trust-proxy; see http/forwarded.h).
+  bool trust_proxy = false;
   std::FILE* log = stderr;
 };
 
