@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   cli::add_events_command(app);
   cli::add_invoke_command(app);
   cli::add_wait_command(app);
+  cli::add_token_command(app);
   CLI11_PARSE(app, argc, argv);
   return 0;
 }

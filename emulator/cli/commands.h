@@ -15,5 +15,6 @@ void add_presign_command(CLI::App& app);    // presign.cpp
 void add_events_command(CLI::App& app);     // events.cpp
 void add_invoke_command(CLI::App& app);     // invoke.cpp
 void add_wait_command(CLI::App& app);       // wait.cpp
+void add_token_command(CLI::App& app);      // token.cpp
 
 }  // namespace cli

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "http/forwarded.h"
 #include "http/server.h"
 #include "stack/runtime.h"
 #include "stack/stack.h"
@@ -30,6 +31,8 @@ struct ServeOptions {
   bool quiet = false;
   bool cdn_no_cache = false;
   bool test_clock = false;
+  std::string public_url;  // origin of the presign routes' URLs
+  bool trust_proxy = false;
 };
 
 // Written to a temp name and renamed, so a reader never sees half a file.
@@ -49,6 +52,33 @@ bool write_ready_file(const std::string& path, const nlohmann::json& content) {
 [[noreturn]] void fail(const std::string& message, int code = 1) {
   std::cerr << "minicloud serve: " << message << "\n";
   throw CLI::RuntimeError(code);
+}
+
+// --public-url: "http(s)://host[:port]" with no path (the presigned path is /bucket/key).
+std::string public_url_origin(std::string url) {
+  if (url.empty()) return url;
+  while (url.ends_with('/')) url.pop_back();
+  std::string_view rest = url;
+  if (rest.starts_with("https://")) rest.remove_prefix(8);
+  else if (rest.starts_with("http://")) rest.remove_prefix(7);
+  else fail("--public-url must start with http:// or https://, got " + url, 2);
+  if (!http::is_valid_authority(rest)) fail("--public-url must be scheme://host[:port] with no path, got " + url, 2);
+  return url;
+}
+
+// With the other start-up lines: where each presign route listens and how to get a token.
+void print_presign_routes(const stack::Stack& stack, const std::string& origin) {
+  bool first_with_secret = true;  // `minicloud token` picks that one without --route
+  for (const auto& route : stack.presign_routes) {
+    std::printf("presign route: %s %s%s -> s3://%s/%s (%d s)\n", route.method.c_str(), origin.c_str(),
+                route.path.c_str(), route.bucket.c_str(), route.key.c_str(), route.expires_s);
+    if (!route.auth.hs256_secret.empty()) {
+      std::string command = "minicloud token --sub UUID" + (first_with_secret ? "" : " --route " + route.path);
+      std::printf("  HS256 secret: %s (a dev token: %s)\n", route.auth.hs256_secret.c_str(), command.c_str());
+      first_with_secret = false;
+    }
+    if (!route.auth.jwks_file.empty()) std::printf("  RS256 keys: %s\n", route.auth.jwks_file.c_str());
+  }
 }
 
 void serve(const ServeOptions& options) {
@@ -73,6 +103,7 @@ void serve(const ServeOptions& options) {
   runtime_options.in_memory = options.in_memory;
   runtime_options.cdn_caching = !options.cdn_no_cache;
   runtime_options.cdn_test_clock = options.test_clock;
+  runtime_options.public_url = public_url_origin(options.public_url);
   auto runtime = stack::Runtime::start(std::move(stack), runtime_options);
   if (!runtime) fail(runtime.error());
 
@@ -81,6 +112,7 @@ void serve(const ServeOptions& options) {
   server_options.port = options.port;
   server_options.threads = options.threads;
   server_options.log_requests = !options.quiet;
+  server_options.trust_proxy = options.trust_proxy;
   auto* rt = runtime->get();
   http::Server server(server_options, [rt](http::Request& request, http::RequestBody& body) {
     return rt->handle(request, body);
@@ -114,10 +146,11 @@ void serve(const ServeOptions& options) {
     nlohmann::json ready = {{"endpoint", base},       {"port", *port},
                             {"s3", base},             {"health", base + "/_health"},
                             {"pid", ::getpid()},      {"data_dir", options.in_memory ? "" : options.data_dir},
-                            {"cdn_ports", cdn_ports}};
+                            {"cdn_ports", cdn_ports}, {"api", base + "/_api"}};
     if (!write_ready_file(options.ready_file, ready)) fail("cannot write the ready file " + options.ready_file);
   }
   std::printf("minicloud listening on %s\n", base.c_str());
+  print_presign_routes(rt->stack(), runtime_options.public_url.empty() ? base : runtime_options.public_url);
   std::fflush(stdout);
 
   std::vector<std::thread> cdn_threads;
@@ -155,6 +188,10 @@ void add_serve_command(CLI::App& app) {
                 "CDN: fetch every request from the origin (development; X-Cache stays Miss)");
   cmd->add_flag("--test-clock", options->test_clock,
                 "Tests only: POST /_cdn/_clock?advance=SECONDS moves the CDN's clock forward");
+  cmd->add_option("--public-url", options->public_url,
+                  "Origin of the URLs the presign routes return, e.g. https://4566-x.gitpod.io (default: the Host the caller used)");
+  cmd->add_flag("--trust-proxy", options->trust_proxy,
+                "Behind a proxy: take Host and scheme from X-Forwarded-Host / X-Forwarded-Proto");
   cmd->callback([options] { serve(*options); });
 }
 

@@ -63,6 +63,7 @@ std::expected<std::unique_ptr<Runtime>, std::string> Runtime::start(Stack stack,
   runtime->dispatcher_.add_prefix("/_api/events", [self](http::Request& request, http::RequestBody&) {
     return self->events_api(request);
   });
+  if (auto ok = runtime->add_presign_routes(); !ok) return std::unexpected(ok.error());
   // The CDN: by Host (a distribution's domain or alias), or by path /_cdn/<id>/<key>.
   for (const auto& d : runtime->cdn_->distributions()) {
     auto serve = [self, &d](http::Request& request, http::RequestBody&) { return self->handle_cdn(d, request); };

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "api/presign_route.h"
 #include "cdn/service.h"
 #include "events/pipeline.h"
 #include "http/dispatch.h"
@@ -26,6 +27,9 @@ struct RuntimeOptions {
   // Enables POST /_cdn/_clock?advance=SECONDS, which moves the CDN's clock (only the
   // CDN's: SigV4 and object timestamps keep real time) so tests can expire TTLs.
   bool cdn_test_clock = false;
+  // The origin of the URLs the presign routes mint ("https://host[:port]"); empty: the
+  // caller's scheme and Host (serve --public-url).
+  std::string public_url;
 };
 
 class Runtime {
@@ -57,6 +61,8 @@ class Runtime {
   std::expected<void, std::string> open_events();
   http::Response events_api(http::Request& request);
   http::Response cdn_path(http::Request& request);
+  // runtime_api.cpp: the stack's presign routes under /_api, and a JSON 404 for the rest.
+  std::expected<void, std::string> add_presign_routes();
 
   Stack stack_;
   RuntimeOptions options_;
@@ -65,6 +71,7 @@ class Runtime {
   std::unique_ptr<cdn::Service> cdn_;
   std::atomic<std::int64_t> cdn_clock_offset_ms_{0};  // moved only by /_cdn/_clock
   http::Dispatcher dispatcher_;
+  std::vector<std::unique_ptr<api::PresignRoute>> presign_routes_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   std::unique_ptr<events::Pipeline> pipeline_;  // declared last: stops before the store closes
 };

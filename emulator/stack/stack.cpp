@@ -101,7 +101,7 @@ std::expected<Stack, std::string> parse_stack(std::string_view text) {
   json doc = json::parse(text, nullptr, false);
   if (doc.is_discarded()) return std::unexpected("stack: not valid JSON");
   if (!doc.is_object()) return std::unexpected("stack: the document must be a JSON object");
-  if (auto ok = check_keys(doc, {"region", "credentials", "buckets", "functions", "topics", "notifications", "event_delivery", "distributions"}, "stack"); !ok)
+  if (auto ok = check_keys(doc, {"region", "credentials", "buckets", "functions", "topics", "notifications", "event_delivery", "distributions", "presign_routes"}, "stack"); !ok)
     return std::unexpected(ok.error());
 
   Stack stack;
@@ -155,6 +155,7 @@ std::expected<Stack, std::string> parse_stack(std::string_view text) {
     stack.distributions = std::move(*distributions);
   }
   if (auto events = parse_events_sections(doc, stack); !events) return std::unexpected(events.error());
+  if (auto routes = parse_presign_routes(doc, stack); !routes) return std::unexpected(routes.error());
   return stack;
 }
 
@@ -184,6 +185,7 @@ Stack default_stack(const EnvLookup& env) {
   stack.buckets.push_back({get("UPLOADS_BUCKET_NAME", "cruddur-uploaded-avatars"), "private", {browser_uploads}});
   stack.buckets.push_back({get("ASSETS_BUCKET_NAME", "assets.cruddur.com"), "private", {}});
   add_default_events(env, stack);
+  add_default_presign_route(env, stack);
   stack.distributions.push_back(cdn::default_distribution(stack.buckets.back().name));
   return stack;
 }

@@ -19,6 +19,7 @@
 #include "cdn/config.h"
 #include "http/cors.h"
 #include "stack/events_section.h"
+#include "stack/presign_section.h"
 
 namespace stack {
 
@@ -46,6 +47,7 @@ struct Stack {
   std::vector<NotificationDecl> notifications;
   EventDelivery event_delivery;
   std::vector<cdn::Distribution> distributions;  // see cdn/config.h
+  std::vector<PresignRouteDecl> presign_routes;  // see presign_section.h
 
   std::optional<std::string> secret_for(std::string_view access_key) const;
 };
@@ -59,7 +61,8 @@ std::expected<Stack, std::string> load_stack_file(const std::string& path);
 
 // The embedded default: key test/test, buckets UPLOADS_BUCKET_NAME (default
 // cruddur-uploaded-avatars) and ASSETS_BUCKET_NAME (default assets.cruddur.com); the CDN
-// distribution E1MINICLOUD (alias assets.localhost) in front of the assets bucket.
+// distribution E1MINICLOUD (alias assets.localhost) in front of the assets bucket; the
+// presign route POST /_api/avatars/key_upload (presign_section.h).
 Stack default_stack(const EnvLookup& env);
 
 bool is_canned_acl(std::string_view acl);
