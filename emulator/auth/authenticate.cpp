@@ -48,17 +48,6 @@ std::string iso8601_extended(Clock::time_point t) {
          basic.substr(9, 2) + ":" + basic.substr(11, 2) + ":" + basic.substr(13, 2) + "Z";
 }
 
-std::string spaced_hex(std::string_view bytes) {
-  const std::string hex = to_hex(bytes);
-  std::string out;
-  out.reserve(hex.size() * 3 / 2);
-  for (std::size_t i = 0; i < hex.size(); i += 2) {
-    if (i > 0) out.push_back(' ');
-    out.append(hex, i, 2);
-  }
-  return out;
-}
-
 // The query string decoded once; find() returns the first parameter of that name.
 class QueryParams {
  public:
@@ -92,14 +81,12 @@ s3::S3Error unsupported_mechanism() {
                "AWS4-HMAC-SHA256.");
 }
 
+}  // namespace
+
 // ---- Credential scope -------------------------------------------------------------------
 
-struct Credential {
-  std::string access_key, date, region, service;
-};
-
-// "<AKID>/<yyyymmdd>/<region>/<service>/aws4_request". The key itself may not contain '/',
-// but splitting from the right keeps odd keys working the way S3 reports them.
+// The key itself may not contain '/', but splitting from the right keeps odd keys working
+// the way S3 reports them.
 s3::Result<Credential> parse_credential(std::string_view value, ErrorCode code, std::string_view prefix) {
   const auto parts = split(value, '/');
   if (parts.size() < 5 || parts[parts.size() - 4].empty()) {
@@ -129,6 +116,8 @@ s3::Result<Credential> parse_credential(std::string_view value, ErrorCode code, 
   return c;
 }
 
+namespace {
+
 // ---- What both auth styles share once parsed ---------------------------------------------
 
 struct SignedRequest {
@@ -155,9 +144,9 @@ s3::S3Error signature_mismatch(const SignedRequest& s, std::string_view sts, std
   e.details.emplace_back("AWSAccessKeyId", s.credential.access_key);
   e.details.emplace_back("StringToSign", std::string(sts));
   e.details.emplace_back("SignatureProvided", s.signature);
-  e.details.emplace_back("StringToSignBytes", spaced_hex(sts));
+  e.details.emplace_back("StringToSignBytes", to_spaced_hex(sts));
   e.details.emplace_back("CanonicalRequest", std::string(canonical));
-  e.details.emplace_back("CanonicalRequestBytes", spaced_hex(canonical));
+  e.details.emplace_back("CanonicalRequestBytes", to_spaced_hex(canonical));
   return e;
 }
 

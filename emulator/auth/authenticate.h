@@ -62,6 +62,14 @@ struct Identity {
   std::string signing_key;     // derived key (raw), for chunk and trailer signatures
 };
 
+// A SigV4 credential scope: "<AKID>/<yyyymmdd>/<region>/<service>/aws4_request".
+struct Credential {
+  std::string access_key, date, region, service;
+};
+// Parses one; a malformed value -> `code` with S3's message after `message_prefix`
+// (e.g. "Error parsing the X-Amz-Credential parameter; ").
+s3::Result<Credential> parse_credential(std::string_view value, s3::ErrorCode code, std::string_view message_prefix);
+
 // Secret for an access key, or nullopt if the key is unknown.
 using SecretLookup = std::function<std::optional<std::string>(std::string_view access_key)>;
 

@@ -43,6 +43,17 @@ std::string to_hex(std::string_view bytes) {
   return out;
 }
 
+std::string to_spaced_hex(std::string_view bytes) {
+  const std::string hex = to_hex(bytes);
+  std::string out;
+  out.reserve(hex.size() * 3 / 2);
+  for (std::size_t i = 0; i < hex.size(); i += 2) {
+    if (i > 0) out.push_back(' ');
+    out.append(hex, i, 2);
+  }
+  return out;
+}
+
 std::optional<std::string> from_hex(std::string_view hex) {
   if (hex.size() % 2 != 0) return std::nullopt;
   std::string out;
@@ -98,13 +109,15 @@ std::string sha256(std::string_view data) {
 
 std::string sha256_hex(std::string_view data) { return to_hex(sha256(data)); }
 
-std::string hmac_sha256(std::string_view key, std::string_view data) {
-  // EVP_MAC with the HMAC implementation fetched once: the one-shot HMAC() fetches it (and
-  // SHA-256) from the provider on every call, which is most of its cost on short inputs.
+namespace {
+
+// EVP_MAC with the HMAC implementation fetched once: the one-shot HMAC() fetches it (and
+// the digest) from the provider on every call, which is most of its cost on short inputs.
+std::string hmac(const char* digest, std::string_view key, std::string_view data) {
   static EVP_MAC* const hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
   std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)> ctx(EVP_MAC_CTX_new(hmac), &EVP_MAC_CTX_free);
-  char digest_name[] = "SHA256";
-  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
+  std::string digest_name(digest);
+  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name.data(), 0),
                                OSSL_PARAM_construct_end()};
   std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
   std::size_t size = 0;
@@ -115,6 +128,11 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
   }
   return {reinterpret_cast<const char*>(mac.data()), size};
 }
+
+}  // namespace
+
+std::string hmac_sha256(std::string_view key, std::string_view data) { return hmac("SHA256", key, data); }
+std::string hmac_sha1(std::string_view key, std::string_view data) { return hmac("SHA1", key, data); }
 
 bool constant_time_equal(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
