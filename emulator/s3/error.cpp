@@ -28,11 +28,14 @@ ErrorInfo info(ErrorCode code) {
     case ErrorCode::InvalidDigest: return {"InvalidDigest", 400, "The Content-MD5 you specified is not valid."};
     case ErrorCode::InvalidPart: return {"InvalidPart", 400, "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag."};
     case ErrorCode::InvalidPartOrder: return {"InvalidPartOrder", 400, "The list of parts was not in ascending order. The parts list must be specified in order by part number."};
+    case ErrorCode::InvalidPolicyDocument: return {"InvalidPolicyDocument", 400, "The content of the form does not meet the conditions specified in the policy document."};
     case ErrorCode::InvalidRange: return {"InvalidRange", 416, "The requested range is not satisfiable"};
     case ErrorCode::InvalidRequest: return {"InvalidRequest", 400, "Invalid Request"};
+    case ErrorCode::InvalidStorageClass: return {"InvalidStorageClass", 400, "The storage class you specified is not valid"};
     case ErrorCode::KeyTooLongError: return {"KeyTooLongError", 400, "Your key is too long"};
     case ErrorCode::MalformedXML: return {"MalformedXML", 400, "The XML you provided was not well-formed or did not validate against our published schema"};
     case ErrorCode::MalformedPOSTRequest: return {"MalformedPOSTRequest", 400, "The body of your POST request is not well-formed multipart/form-data."};
+    case ErrorCode::MaxPostPreDataLengthExceeded: return {"MaxPostPreDataLengthExceeded", 400, "Your POST request fields preceeding the upload file was too large."};  // sic, as S3 spells it
     case ErrorCode::MetadataTooLarge: return {"MetadataTooLarge", 400, "Your metadata headers exceed the maximum allowed metadata size."};
     case ErrorCode::MethodNotAllowed: return {"MethodNotAllowed", 405, "The specified method is not allowed against this resource."};
     case ErrorCode::MissingContentLength: return {"MissingContentLength", 411, "You must provide the Content-Length HTTP header."};
