@@ -45,6 +45,17 @@ Request to_request(const httplib::Request& native, std::string request_id) {
   return request;
 }
 
+// cpp-httplib parses a multipart/form-data body itself when a handler streams it, and
+// through the raw-bytes reader it then calls a receiver that is not there. S3's POST
+// Object reads the form as it streams (http/form_data.h), so cpp-httplib must see an
+// opaque body: once our Request has copied the headers, the native request's
+// Content-Type stops saying multipart/form-data.
+void keep_form_data_opaque(httplib::Request& native) {
+  auto content_type = native.headers.find("Content-Type");
+  if (content_type != native.headers.end() && native.is_multipart_form_data())
+    content_type->second = "application/octet-stream";
+}
+
 // Body source over cpp-httplib's streaming reader (bodies never fully buffered), or
 // over the already-read body when httplib read it itself.
 RequestBody to_body(const httplib::Request& native, const httplib::ContentReader* reader) {
@@ -169,6 +180,7 @@ void Server::handle(const void* native_request, void* native_response, const voi
   auto started = std::chrono::steady_clock::now();
   Request request = to_request(req, next_request_id());
   if (options_.trust_proxy) apply_forwarded_headers(request);
+  keep_form_data_opaque(const_cast<httplib::Request&>(req));
   RequestBody body = to_body(req, static_cast<const httplib::ContentReader*>(content_reader));
   Response response = handler_(request, body);
   if (!drain_unread_body(body)) {
