@@ -3,6 +3,7 @@
 
 #include "auth/auth.h"
 #include "s3/context.h"
+#include "s3/upload_digests.h"
 #include "s3/xml.h"
 #include "stack/stack.h"
 
@@ -125,20 +126,17 @@ Result<ReceivedBody> receive_body(const Context& ctx, store::BlobWriter& blob,
   std::optional<auth::ChunkedDecoder> decoder;
   if (chunked) decoder.emplace(identity, declared.value_or(-1), trailer_algorithm);
 
-  auth::Hasher md5 = auth::Hasher::md5();
   std::optional<auth::Hasher> sha256;
   if (identity.payload == auth::PayloadMode::Sha256) sha256.emplace(auth::Hasher::sha256());
-  // The checksum to compute and store: the one the client sent (header/query), else the
-  // default (AWS adds CRC64NVME to objects uploaded without one).
-  std::optional<auth::ChecksumAlgorithm> algorithm = default_checksum;
-  if (*expected) algorithm = (*expected)->algorithm;
-  std::optional<auth::Hasher> checksum;
-  if (algorithm && !trailer_algorithm) checksum.emplace(auth::Hasher::checksum(*algorithm));
+  // The checksum to compute and store: the one the client sent, else the default (AWS adds
+  // CRC64NVME to objects uploaded without one). A trailer's is computed by the decoder.
+  std::optional<auth::ExpectedChecksum> sent_checksum;
+  if (*expected && !trailer_algorithm) sent_checksum = **expected;
+  UploadDigests digests(sent_checksum, trailer_algorithm ? std::nullopt : default_checksum);
 
   auto consume = [&](std::string_view payload) -> Result<void> {
-    md5.update(payload);
+    digests.update(payload);
     if (sha256) sha256->update(payload);
-    if (checksum) checksum->update(payload);
     return blob.write(payload);
   };
   std::string decoded;
@@ -157,23 +155,12 @@ Result<ReceivedBody> receive_body(const Context& ctx, store::BlobWriter& blob,
   if (sha256) {
     if (auto ok = auth::verify_payload_sha256(identity, sha256->digest()); !ok) return std::unexpected(ok.error());
   }
-  ReceivedBody received;
-  std::string md5_raw = md5.digest();
-  received.md5_hex = auth::to_hex(md5_raw);
-  if (auto content_md5 = request.header("Content-MD5")) {
-    if (auto ok = auth::verify_content_md5(*content_md5, md5_raw); !ok) return std::unexpected(ok.error());
-  }
+  auto received = digests.finish(request.header("Content-MD5"));
+  if (!received) return std::unexpected(received.error());
   if (trailer_algorithm) {
     auto verified = decoder->verified_checksum();
     if (!verified) return std::unexpected(make_error(ErrorCode::InvalidRequest, "The trailing checksum is missing"));
-    received.checksums[std::string(auth::checksum_name(verified->first))] = verified->second;
-  } else if (checksum) {
-    std::string raw = checksum->digest();
-    if (*expected) {
-      if (auto ok = auth::verify_checksum(*algorithm, (*expected)->value_base64, raw); !ok)
-        return std::unexpected(ok.error());
-    }
-    received.checksums[std::string(auth::checksum_name(*algorithm))] = auth::base64_encode(raw);
+    received->checksums[std::string(auth::checksum_name(verified->first))] = verified->second;
   }
   return received;
 }
@@ -195,10 +182,7 @@ Reply put_object(const Context& ctx) {
 
   http::Response response;
   response.set_header("ETag", quote_etag(committed->etag));
-  for (const auto& [name, value] : committed->checksums) {
-    if (auto algorithm = auth::parse_checksum_algorithm(name))
-      response.set_header(std::string(auth::checksum_header(*algorithm)), value);
-  }
+  add_checksum_headers(response, *committed);
   if (ctx.request.header("x-amz-server-side-encryption")) response.set_header("x-amz-server-side-encryption", "AES256");
   ctx.emit("ObjectCreated:Put", *committed);
   return response;
