@@ -68,6 +68,8 @@ Reply get_bucket_cors(const Context&);
 Reply put_bucket_cors(const Context&);
 Reply delete_bucket_cors(const Context&);
 Reply preflight_cors(const Context&);  // OPTIONS object
+// post_object.cpp (browser form uploads)
+Reply post_object(const Context&);
 // notification.cpp
 Reply get_bucket_notification(const Context&);
 Reply put_bucket_notification(const Context&);

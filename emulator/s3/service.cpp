@@ -101,8 +101,7 @@ Reply dispatch(const Context& ctx) {
     case Endpoint::PutBucketCors: return put_bucket_cors(ctx);
     case Endpoint::DeleteBucketCors: return delete_bucket_cors(ctx);
     case Endpoint::PreflightCors: return preflight_cors(ctx);
-    case Endpoint::PostObject:
-      break;
+    case Endpoint::PostObject: return post_object(ctx);
   }
   return std::unexpected(make_error(ErrorCode::NotImplemented,
                                     "minicloud does not implement " + std::string(to_string(ctx.route.endpoint)) + " yet"));
