@@ -103,8 +103,12 @@ export class MiniCloud {
     if (!this.proc) return;
     if (this.exitCode === undefined) {
       this.proc.kill('SIGTERM');
-      const timer = sleep(timeoutMs).then(() => 'timeout');
-      if ((await Promise.race([this.exited, timer])) === 'timeout') {
+      // A cleared timer: a pending one would keep node (and the test run) alive timeoutMs longer.
+      let timer;
+      const timeout = new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs, 'timeout')));
+      const outcome = await Promise.race([this.exited, timeout]);
+      clearTimeout(timer);
+      if (outcome === 'timeout') {
         this.proc.kill('SIGKILL');
         await this.exited;
         throw new Error(`minicloud did not stop within ${timeoutMs} ms of SIGTERM`);
