@@ -15,12 +15,25 @@ every server has a --warmup, then the servers take turns: --rounds rounds of
 --seconds/--rounds each, the order rotating, so background load on a shared machine hits
 them alike (req/s over all rounds; p50 = median of the rounds', p99 = worst round's). Then
 one boto3 client per server does --sequential GETs and PUTs of 4 KiB one after the other,
-in the same rounds (median, p99). Peak RSS is VmHWM of each server's processes at the end
-(nginx: master + workers added up); server CPU per request is utime+stime from /proc/PID/stat
-around each wrk run, a figure that background load skews less than req/s.
+in the same rounds (median, p99).
 
-Targets (issue 3): minicloud >= 10x moto and >= 3x s3rver on every wrk row, GET 4 KiB >= 50%
-of nginx. Only loopback is used; every server started here is stopped on exit, on error and
+The browser-upload rows (issue 4) go the same way, without nginx: every S3 server's bucket
+gets one CORS rule (boto3 put_bucket_cors: origin http://localhost:3000, PUT and POST, all
+headers, ExposeHeaders ETag, MaxAge 3000); "OPTIONS preflight" is the browser's preflight for
+a cross-origin PUT of put-4k (s3_preflight.lua), "POST form 4 KiB" a multipart/form-data
+upload under a boto3 generate_presigned_post SigV4 policy (key starts-with "post-",
+content-length-range), its body built per request with the key going round --put-keys keys
+(s3_post.lua). Before its warm-up each server must answer one such request as S3 does
+(preflight: 200 with Access-Control-Allow-Origin; POST: 204 and the object stored), and the
+warm-up must get no non-2xx answer; otherwise its cell reads "n/a (what it answered)"
+instead of a number. The issue sets no target for these rows.
+
+Peak RSS is VmHWM of each server's processes at the end (nginx: master + workers added
+up); server CPU per request is utime+stime from /proc/PID/stat around each wrk run, a figure
+that background load skews less than req/s.
+
+Targets (issue 3): minicloud >= 10x moto and >= 3x s3rver on the GET and PUT rows, GET 4 KiB
+>= 50% of nginx. Only loopback is used; every server started here is stopped on exit, on error and
 on SIGINT/SIGTERM, and dies with this process (PR_SET_PDEATHSIG) if it is killed.
 
 Called by scripts/bench s3, which installs and builds first.
@@ -39,6 +52,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 
 BUCKET = "bench"
@@ -48,6 +62,16 @@ OPS = [  # (row label, method, object key); the wrk PUTs go round --put-keys key
     ("GET 1 MiB", "GET", "get-1m"),
     ("PUT 4 KiB", "PUT", "put-4k"),
 ]
+BROWSER_OPS = [  # issue 4, no target; the wrk POSTs go round --put-keys keys post-NNNN
+    ("OPTIONS preflight", "OPTIONS", "put-4k"),
+    ("POST form 4 KiB", "POST", "post-"),
+]
+BROWSER_ORIGIN = "http://localhost:3000"
+CORS_RULE = {"AllowedOrigins": [BROWSER_ORIGIN], "AllowedMethods": ["PUT", "POST"],
+             "AllowedHeaders": ["*"], "ExposeHeaders": ["ETag"], "MaxAgeSeconds": 3000}
+PREFLIGHT_HEADERS = {"Origin": BROWSER_ORIGIN, "Access-Control-Request-Method": "PUT",
+                     "Access-Control-Request-Headers": "content-type"}
+FORM_BOUNDARY = "----minicloudbenchPy4YWxkTrZu0gW"
 SERVERS = ["minicloud", "moto", "s3rver", "nginx"]
 TARGETS = [  # (peer, wanted ratio minicloud/peer, rows it applies to)
     ("moto", 10.0, [o[0] for o in OPS]),
@@ -255,9 +279,77 @@ def http(method, url, body=None):
         return r.status, r.read()
 
 
-def prepare_s3(client, payloads, tmp, name, put_keys):
+def answer(method, url, headers, body=None):
+    """(status, headers, body) of one plain HTTP request, error statuses included."""
+    req = urllib.request.Request(url, data=body, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=60) as r:
+            return r.status, r.headers, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read()
+
+
+def unexpected(got, status, header=None):
+    """None if the answer has `status` (and `header`), else what it was, briefly."""
+    code, headers, body = got
+    if code == status and (header is None or headers.get(header)):
+        return None
+    error_code = re.search(rb"<Code>([^<]{1,40})</Code>", body)
+    what = f"{code} {error_code.group(1).decode()}" if error_code else f"{code}"
+    return what + (f" without {header}" if code == status else "")
+
+
+def form_body(fields, key, payload):
+    """multipart/form-data as a browser sends a form: the fields, then the file last."""
+    parts = [(n, v) for n, v in fields.items() if n != "key"] + [("key", key)]
+    body = b"".join(f'--{FORM_BOUNDARY}\r\nContent-Disposition: form-data; name="{n}"\r\n\r\n'
+                    f"{v}\r\n".encode() for n, v in parts)
+    return body + (f'--{FORM_BOUNDARY}\r\nContent-Disposition: form-data; name="file"; '
+                   f'filename="avatar.bin"\r\nContent-Type: application/octet-stream\r\n\r\n'
+                   ).encode() + payload + f"\r\n--{FORM_BOUNDARY}--\r\n".encode()
+
+
+def prepare_browser(client, tmp, name, args):
+    """The CORS rule and a POST policy on the bucket; per row a wrk target and a check that
+    returns None when the server answers as S3 does, else what it answered."""
+    try:
+        client.put_bucket_cors(Bucket=BUCKET, CORSConfiguration={"CORSRules": [CORS_RULE]})
+    except Exception as e:  # the preflight check then says what the server makes of it
+        log(f"{name}: put_bucket_cors failed: {e}")
+    urls, checks = {}, {}
+    (preflight_label, _, key), (post_label, _, prefix) = BROWSER_OPS
+    url = f"{client.meta.endpoint_url}/{BUCKET}/{key}"
+    urls[preflight_label] = (url, args.preflight_lua, list(PREFLIGHT_HEADERS.values()))
+    checks[preflight_label] = lambda: unexpected(answer("OPTIONS", url, PREFLIGHT_HEADERS), 200,
+                                                 "Access-Control-Allow-Origin")
+
+    # boto3 turns a key ending in ${filename} into the condition ["starts-with", "$key", prefix].
+    post = client.generate_presigned_post(BUCKET, prefix + "${filename}", ExpiresIn=24 * 3600,
+                                          Conditions=[["content-length-range", 1, 1 << 20]])
+    fields_path = os.path.join(tmp, f"{name}-post-fields.txt")
+    with open(fields_path, "w") as f:
+        f.writelines(f"{n}\t{v}\n" for n, v in post["fields"].items())
+    urls[post_label] = (post["url"], args.post_lua,
+                        [fields_path, str(args.threads), str(args.put_keys), prefix])
+
+    def check_post():
+        body = form_body(post["fields"], prefix + "check", os.urandom(SIZES["4k"]))
+        got = unexpected(answer("POST", post["url"], {
+            "Content-Type": f"multipart/form-data; boundary={FORM_BOUNDARY}"}, body), 204)
+        if got is None:
+            try:
+                client.head_object(Bucket=BUCKET, Key=prefix + "check")
+            except Exception:
+                return "204, nothing stored"
+        return got
+    checks[post_label] = check_post
+    return urls, checks
+
+
+def prepare_s3(client, payloads, tmp, name, args):
     """Bucket + objects; presigned URLs per operation, each checked by plain HTTP. For PUT, a
-    file of presigned paths, one per key (see s3_put.lua); the URL is then the endpoint."""
+    file of presigned paths, one per key (see s3_put.lua); the target is then (endpoint, wrk
+    script, script arguments), as for the browser rows. Returns the targets and the checks."""
     client.create_bucket(Bucket=BUCKET)
     for key, body in payloads.items():
         client.put_object(Bucket=BUCKET, Key=key, Body=body)
@@ -274,7 +366,7 @@ def prepare_s3(client, payloads, tmp, name, put_keys):
                 if status != 200 or got != payloads[key]:
                     raise RuntimeError(f"{label} over its presigned URL: HTTP {status}, {len(got)} bytes")
         else:
-            put_urls = [presign("put_object", f"{key}-{i:04d}") for i in range(put_keys)]
+            put_urls = [presign("put_object", f"{key}-{i:04d}") for i in range(args.put_keys)]
             for url in put_urls[:2] * 2:  # a presigned PUT must work again on the same key
                 status, _ = http("PUT", url, payloads[key])
                 if status != 200:
@@ -284,8 +376,9 @@ def prepare_s3(client, payloads, tmp, name, put_keys):
                 for u in put_urls:  # http://host:port/bucket/key?query -> /bucket/key?query
                     f.write("/" + u.split("/", 3)[3] + "\n")
             root = put_urls[0].split("/", 3)
-            urls[label] = (f"{root[0]}//{root[2]}/", paths)
-    return urls
+            urls[label] = (f"{root[0]}//{root[2]}/", args.put_lua, [paths, str(args.threads)])
+    browser_urls, checks = prepare_browser(client, tmp, name, args)
+    return {**urls, **browser_urls}, checks
 
 
 UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
@@ -314,24 +407,47 @@ def parse_wrk(out):
     return res
 
 
-def wrk_argv(args, url, method, seconds, latency):
+def wrk_argv(args, target, seconds, latency):
+    """target: a URL, or (URL, wrk lua script, the script's arguments)."""
     argv = [args.wrk, "-t", str(args.threads), "-c", str(args.connections), "--timeout", "10s",
             "-d", f"{seconds}s"] + (["--latency"] if latency else [])
-    if method == "PUT":
-        url, paths = url
-        return argv + ["-s", args.put_lua, url, "--", paths, str(args.threads)]
-    return argv + [url]
+    if isinstance(target, tuple):
+        url, script, script_args = target
+        return argv + ["-s", script, url, "--"] + script_args
+    return argv + [target]
 
 
-def run_wrk(args, url, method, srv, seconds):
+def run_wrk(args, target, srv, seconds):
     cpu0 = srv.cpu()
-    out = subprocess.run(wrk_argv(args, url, method, seconds, True), check=True,
+    out = subprocess.run(wrk_argv(args, target, seconds, True), check=True,
                          capture_output=True, text=True, timeout=seconds + 60).stdout
     res = parse_wrk(out)
     if not res["requests"]:
         raise RuntimeError("wrk reported no requests:\n" + out)
     res["server_cpu_s"] = srv.cpu() - cpu0
     return res
+
+
+def warm_up(args, target, check=None):
+    """wrk for --warmup seconds. With a check (the browser rows): first one request, which must
+    be answered as S3 does, then no non-2xx answer in the warm-up. Returns None when all went
+    well, else what the server answered."""
+    if check:
+        try:
+            what = check()
+        except Exception as e:
+            what = type(e).__name__
+        if what:
+            return what
+    try:
+        out = subprocess.run(wrk_argv(args, target, args.warmup, False), capture_output=True,
+                             text=True, timeout=args.warmup + 60).stdout
+    except subprocess.SubprocessError:
+        out = ""
+    warm = parse_wrk(out)
+    if check and (warm["non2xx"] or not warm["requests"]):
+        return f"{warm['non2xx']}/{warm['requests']} non-2xx"
+    return None
 
 
 def merge_rounds(rounds):
@@ -380,8 +496,8 @@ def fmt_rps(v):
     return f"{v:.0f}" if v >= 100 else f"{v:.1f}"
 
 
-def print_table(results, rss, rows):
-    col = 24
+def print_table(results, rss, rows, unsupported):
+    col = 26
     head = f"{'':18}" + "".join(f"{s:>{col}}" for s in SERVERS) + "".join(
         f"{'mc/' + p:>12}" for p in SERVERS[1:])
     sub = f"{'operation':18}" + "".join(f"{'req/s  p50/p99 ms':>{col}}" for _ in SERVERS) + \
@@ -393,7 +509,9 @@ def print_table(results, rss, rows):
         line = f"{label:18}"
         for s in SERVERS:
             r = results.get(s, {}).get(label)
-            cell = f"{fmt_rps(r['rps'])}  {fmt_ms(r['p50_ms'])}/{fmt_ms(r['p99_ms'])}" if r else "n/a"
+            what = unsupported.get(s, {}).get(label)
+            cell = f"{fmt_rps(r['rps'])}  {fmt_ms(r['p50_ms'])}/{fmt_ms(r['p99_ms'])}" if r else \
+                f"n/a ({what})" if what else "n/a"
             line += f"{cell:>{col}}"
         for peer in SERVERS[1:]:
             q = ratio(results, label, peer)
@@ -405,10 +523,10 @@ def print_table(results, rss, rows):
     print(line)
     line = f"{'server CPU us/req':18}"
     for s in SERVERS:
-        cpus = [f"{results[s][l]['server_cpu_us_per_req']:.0f}" for l, _, _ in OPS
-                if l in results.get(s, {})]
-        line += f"{('/'.join(cpus) or 'n/a'):>{col}}"
-    print(line + "   (GET 4K/GET 1M/PUT 4K under wrk)")
+        cpus = [f"{results[s][l]['server_cpu_us_per_req']:.0f}" if l in results.get(s, {}) else "-"
+                for l, _, _ in OPS + BROWSER_OPS]
+        line += f"{('/'.join(cpus) if s in results else 'n/a'):>{col}}"
+    print(line + "   (GET 4K/GET 1M/PUT 4K/OPTIONS/POST 4K under wrk)")
 
 
 def ratio(results, label, peer):
@@ -427,6 +545,8 @@ def main():
     p.add_argument("--nginx", default="/usr/sbin/nginx")
     p.add_argument("--wrk", default="wrk")
     p.add_argument("--put-lua", default=os.path.join(here, "s3_put.lua"))
+    p.add_argument("--preflight-lua", default=os.path.join(here, "s3_preflight.lua"))
+    p.add_argument("--post-lua", default=os.path.join(here, "s3_post.lua"))
     p.add_argument("--moto-python", default=sys.executable, help="a python3 that has moto ('' = skip moto)")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--connections", type=int, default=32)
@@ -434,11 +554,12 @@ def main():
     p.add_argument("--rounds", type=int, default=2, help="turns the servers take (seconds split)")
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--sequential", type=int, default=300)
-    p.add_argument("--put-keys", type=int, default=256, help="keys the wrk PUTs go round")
+    p.add_argument("--put-keys", type=int, default=256, help="keys the wrk PUTs and POSTs go round")
     p.add_argument("--only", action="append", choices=SERVERS, help="only these servers (repeatable)")
     p.add_argument("--json", default="")
     args = p.parse_args()
-    for attr in ("minicloud", "s3rver", "put_lua", "json"):  # the servers run in a temp dir
+    # the servers run in a temp dir
+    for attr in ("minicloud", "s3rver", "put_lua", "preflight_lua", "post_lua", "json"):
         if getattr(args, attr):
             setattr(args, attr, os.path.abspath(getattr(args, attr)))
 
@@ -454,11 +575,12 @@ def main():
     payloads = {"get-4k": os.urandom(SIZES["4k"]), "get-1m": os.urandom(SIZES["1m"]),
                 "put-4k": os.urandom(SIZES["4k"])}
     results, rss, errors = {}, {}, {}
+    unsupported = {}  # server -> browser row -> what it answered instead
     load_start = os.getloadavg()
     started = time.monotonic()
     tmp = tempfile.mkdtemp(prefix="minicloud-bench-s3-")
     os.chmod(tmp, 0o711)  # nginx's workers run as nobody when started by root
-    servers, targets, clients = {}, {}, {}
+    servers, targets, checks, clients = {}, {}, {}, {}
     alive = lambda: [n for n in wanted if n in targets and n not in errors]
 
     def fail(name, e):
@@ -483,7 +605,7 @@ def main():
                     start_nginx(srv, args.nginx, payloads)
                     client = None
                 if client:
-                    targets[name] = prepare_s3(client, payloads, tmp, name, args.put_keys)
+                    targets[name], checks[name] = prepare_s3(client, payloads, tmp, name, args)
                     clients[name] = client
                 else:
                     urls = {l: f"{srv.endpoint}/{BUCKET}/{k}" for l, m, k in OPS if m == "GET"}
@@ -499,20 +621,22 @@ def main():
                 srv.stop()
 
         per_round = max(1, round(args.seconds / args.rounds))
-        for label, method, _key in OPS:
+        for label, _method, _key in OPS + BROWSER_OPS:
             names = [n for n in alive() if label in targets[n]]
-            rounds = {n: [] for n in names}
             for name in names:
                 log(f"{label}: {name} warm-up ({args.warmup} s)")
-                with contextlib.suppress(subprocess.SubprocessError):
-                    subprocess.run(wrk_argv(args, targets[name][label], method, args.warmup, False),
-                                   capture_output=True, timeout=args.warmup + 60)
-            for r in range(args.rounds):
+                what = warm_up(args, targets[name][label], checks.get(name, {}).get(label))
+                if what:
+                    unsupported.setdefault(name, {})[label] = what
+                    log(f"{label}: {name} does not answer as S3 does ({what}): n/a")
+            names = [n for n in names if label not in unsupported.get(n, {})]
+            rounds = {n: [] for n in names}
+            for r in range(args.rounds if names else 0):
                 for name in names[r % len(names):] + names[:r % len(names)]:  # rotate the order
                     if name in errors:
                         continue
                     try:
-                        res = run_wrk(args, targets[name][label], method, servers[name], per_round)
+                        res = run_wrk(args, targets[name][label], servers[name], per_round)
                         rounds[name].append(res)
                         log(f"{label}: {name} round {r + 1}/{args.rounds}: {res['rps']:.0f} req/s, "
                             f"p50 {fmt_ms(res['p50_ms'])} ms, p99 {fmt_ms(res['p99_ms'])} ms"
@@ -552,15 +676,16 @@ def main():
             srv.stop()
         shutil.rmtree(tmp, ignore_errors=True)
 
-    rows = [o[0] for o in OPS] + ["boto3 GET 4 KiB", "boto3 PUT 4 KiB"]
+    rows = [o[0] for o in OPS + BROWSER_OPS] + ["boto3 GET 4 KiB", "boto3 PUT 4 KiB"]
     print()
-    print(f"scripts/bench s3: wrk -t{args.threads} -c{args.connections} over presigned URLs, "
+    print(f"scripts/bench s3: wrk -t{args.threads} -c{args.connections} over presigned URLs "
+          f"(POST: a presigned POST policy), "
           f"{args.seconds} s per server and row in {args.rounds} interleaved rounds (after {args.warmup} s "
           f"warm-up); boto3 rows: one client, {args.sequential} sequential requests (req/s = 1/mean)")
     print(f"{os.cpu_count()} cores; load average at start {' '.join(f'{x:.2f}' for x in load_start)}, "
           f"at end {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print()
-    print_table(results, rss, rows)
+    print_table(results, rss, rows, unsupported)
     for label in rows:
         for s in SERVERS:
             r = results.get(s, {}).get(label)
@@ -589,7 +714,8 @@ def main():
                        "sequential": args.sequential, "put_keys": args.put_keys,
                        "cores": os.cpu_count(), "loadavg_start": load_start,
                        "loadavg_end": os.getloadavg(), "results": results,
-                       "peak_rss_kb": rss, "targets": verdicts, "errors": errors}, f, indent=1)
+                       "peak_rss_kb": rss, "targets": verdicts, "errors": errors,
+                       "unsupported": unsupported}, f, indent=1)
         print(f"results: {args.json}")
     return 1 if errors else 0
 

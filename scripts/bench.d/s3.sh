@@ -2,8 +2,8 @@
 # scripts/bench s3 [--seconds S] [--rounds N] [--warmup S] [--sequential N] [--only SERVER]...
 # (see s3.py). Installs the Debian packages (wrk, nginx) and s3rver (npm, pinned by
 # bench/package-lock.json), builds minicloud, then runs minicloud, moto server, s3rver and
-# nginx side by side, measures them in turns, prints the table and writes bench/out/s3.json.
-# About 3 minutes.
+# nginx side by side, measures them in turns (presigned GET/PUT, and the browser's CORS
+# preflight and form POST upload), prints the table and writes bench/out/s3.json. About 4 minutes.
 source "$(dirname "$0")/../lib/common.sh"
 ensure_packages "$ROOT/scripts/lib/packages.txt" "$ROOT/scripts/lib/bench-packages.txt"
 # Node + npm for s3rver: Debian's, unless a node with its own npm is there already
@@ -34,7 +34,7 @@ fi
 py="$("$py" -c 'import sys; print(sys.executable)')"
 [[ -z "$moto_py" ]] || moto_py="$("$moto_py" -c 'import sys; print(sys.executable)')"
 
-log "benchmarking S3: minicloud, moto, s3rver, nginx (about 3 minutes)"
+log "benchmarking S3: minicloud, moto, s3rver, nginx (about 4 minutes)"
 # exec: SIGINT/SIGTERM go straight to s3.py, whose finally/PDEATHSIG stop every server it started.
 exec "$py" "$ROOT/scripts/bench.d/s3.py" \
   --minicloud "$BUILD_DIR/bin/minicloud" \
