@@ -45,7 +45,7 @@ Result<std::string> requested_acl(const Context& ctx) {
       return std::unexpected(make_error(ErrorCode::InvalidArgument, "The canned ACL '" + *header + "' is not valid"));
     return *header;
   }
-  auto body = ctx.body.read_all(64 * 1024);
+  auto body = read_document(ctx, 64 * 1024);
   if (!body) return std::unexpected(body.error());
   if (body->empty())
     return std::unexpected(make_error(ErrorCode::MissingSecurityHeader, "Your request was missing a required header"));

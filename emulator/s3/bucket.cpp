@@ -24,7 +24,7 @@ Reply create_bucket(const Context& ctx) {
   const auto& name = ctx.route.bucket;
   if (auto ok = validate_bucket_name(name); !ok) return std::unexpected(ok.error());
   std::string region = ctx.config.stack ? ctx.config.stack->region : "us-east-1";
-  auto body = ctx.body.read_all(64 * 1024);
+  auto body = read_document(ctx, 64 * 1024);
   if (!body) return std::unexpected(body.error());
   if (!body->empty()) {
     auto doc = xml::parse(*body, "CreateBucketConfiguration");

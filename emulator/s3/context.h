@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "auth/authenticate.h"
@@ -88,14 +89,18 @@ Result<store::ObjectMeta> metadata_from_headers(const http::Request& request, co
 // Headers describing an object (ETag, Last-Modified, Content-*, x-amz-meta-*).
 void add_object_headers(http::Response& response, const store::ObjectMeta& meta);
 
-// Streams the request body into `blob`, decoding aws-chunked and verifying
+// Streams the request body to `write`, decoding aws-chunked and verifying
 // x-amz-content-sha256, Content-MD5 and any x-amz-checksum-*. On success the returned
 // digests describe exactly the bytes written.
 struct ReceivedBody {
   std::string md5_hex;
   std::map<std::string, std::string> checksums;  // algorithm name -> base64
 };
-Result<ReceivedBody> receive_body(const Context& ctx, store::BlobWriter& blob,
+using BodySink = std::function<Result<void>(std::string_view decoded_bytes)>;
+Result<ReceivedBody> receive_body(const Context& ctx, const BodySink& write,
                                   std::optional<auth::ChecksumAlgorithm> default_checksum);
+// A request document (XML configuration, Delete, CompleteMultipartUpload): the whole body,
+// at most `max_bytes` (EntityTooLarge beyond), verified as any upload is by receive_body.
+Result<std::string> read_document(const Context& ctx, std::size_t max_bytes);
 
 }  // namespace s3

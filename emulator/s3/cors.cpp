@@ -77,7 +77,7 @@ void add_bucket_cors_headers(store::Store& store, const std::string& bucket, con
 
 Reply put_bucket_cors(const Context& ctx) {
   if (auto bucket = ctx.store.get_bucket(ctx.route.bucket); !bucket) return std::unexpected(bucket.error());
-  auto body = ctx.body.read_all(64 * 1024);  // S3 caps the document at 64 KB
+  auto body = read_document(ctx, 64 * 1024);  // S3 caps the document at 64 KB
   if (!body) return std::unexpected(body.error());
   auto rules = parse_cors_xml(*body);
   if (!rules) return std::unexpected(rules.error());

@@ -1,5 +1,4 @@
 // DeleteObject and DeleteObjects (the batch form, up to 1000 keys).
-#include "auth/auth.h"
 #include "s3/context.h"
 #include "s3/xml.h"
 
@@ -18,13 +17,8 @@ Reply delete_object(const Context& ctx) {
 
 Reply delete_objects(const Context& ctx) {
   if (auto bucket = ctx.store.get_bucket(ctx.route.bucket); !bucket) return std::unexpected(bucket.error());
-  auto body = ctx.body.read_all(2 * 1024 * 1024);
+  auto body = read_document(ctx, 2 * 1024 * 1024);
   if (!body) return std::unexpected(body.error());
-  if (auto md5 = ctx.request.header("Content-MD5")) {
-    auto hasher = auth::Hasher::md5();
-    hasher.update(*body);
-    if (auto ok = auth::verify_content_md5(*md5, hasher.digest()); !ok) return std::unexpected(ok.error());
-  }
   auto doc = xml::parse(*body, "Delete");
   if (!doc) return std::unexpected(doc.error());
   auto root = doc->document_element();

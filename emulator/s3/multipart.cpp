@@ -81,7 +81,7 @@ Reply upload_part(const Context& ctx) {
   if (!blob) return std::unexpected(blob.error());
   std::optional<auth::ChecksumAlgorithm> algorithm;
   if (!upload->checksum_algorithm.empty()) algorithm = auth::parse_checksum_algorithm(upload->checksum_algorithm);
-  auto received = receive_body(ctx, *blob, algorithm);
+  auto received = receive_body(ctx, [&](std::string_view data) { return blob->write(data); }, algorithm);
   if (!received) return std::unexpected(received.error());
   auto part = ctx.store.commit_part(upload->upload_id, *number, received->md5_hex, received->checksums, std::move(*blob));
   if (!part) return std::unexpected(part.error());
@@ -138,7 +138,7 @@ Reply upload_part_copy(const Context& ctx) {
 Reply complete_multipart_upload(const Context& ctx) {
   auto upload = find_upload(ctx);
   if (!upload) return std::unexpected(upload.error());
-  auto body = ctx.body.read_all(4 * 1024 * 1024);
+  auto body = read_document(ctx, 4 * 1024 * 1024);
   if (!body) return std::unexpected(body.error());
   auto doc = xml::parse(*body, "CompleteMultipartUpload");
   if (!doc) return std::unexpected(doc.error());

@@ -19,7 +19,7 @@ Reply get_bucket_notification(const Context& ctx) {
 
 Reply put_bucket_notification(const Context& ctx) {
   if (auto bucket = ctx.store.get_bucket(ctx.route.bucket); !bucket) return std::unexpected(bucket.error());
-  auto body = ctx.body.read_all(1024 * 1024);
+  auto body = read_document(ctx, 1024 * 1024);
   if (!body) return std::unexpected(body.error());
   auto rules = events::parse_notification_xml(*body);
   if (!rules) return std::unexpected(rules.error());

@@ -97,7 +97,7 @@ void add_object_headers(http::Response& response, const store::ObjectMeta& meta)
   response.content_type = meta.content_type;
 }
 
-Result<ReceivedBody> receive_body(const Context& ctx, store::BlobWriter& blob,
+Result<ReceivedBody> receive_body(const Context& ctx, const BodySink& write,
                                   std::optional<auth::ChecksumAlgorithm> default_checksum) {
   const auto& request = ctx.request;
   const auto& identity = ctx.identity;
@@ -134,10 +134,12 @@ Result<ReceivedBody> receive_body(const Context& ctx, store::BlobWriter& blob,
   if (*expected && !trailer_algorithm) sent_checksum = **expected;
   UploadDigests digests(sent_checksum, trailer_algorithm ? std::nullopt : default_checksum);
 
+  std::int64_t written = 0;
   auto consume = [&](std::string_view payload) -> Result<void> {
     digests.update(payload);
     if (sha256) sha256->update(payload);
-    return blob.write(payload);
+    written += static_cast<std::int64_t>(payload.size());
+    return write(payload);
   };
   std::string decoded;
   auto streamed = ctx.body.stream([&](std::string_view piece) -> Result<void> {
@@ -150,7 +152,7 @@ Result<ReceivedBody> receive_body(const Context& ctx, store::BlobWriter& blob,
   if (decoder) {
     if (auto done = decoder->finish(); !done) return std::unexpected(done.error());
   }
-  if (declared && blob.size() != *declared) return std::unexpected(make_error(ErrorCode::IncompleteBody));
+  if (declared && written != *declared) return std::unexpected(make_error(ErrorCode::IncompleteBody));
 
   if (sha256) {
     if (auto ok = auth::verify_payload_sha256(identity, sha256->digest()); !ok) return std::unexpected(ok.error());
@@ -165,6 +167,23 @@ Result<ReceivedBody> receive_body(const Context& ctx, store::BlobWriter& blob,
   return received;
 }
 
+Result<std::string> read_document(const Context& ctx, std::size_t max_bytes) {
+  auto too_large = [] {
+    return std::unexpected(make_error(ErrorCode::EntityTooLarge, "The request body is larger than this operation accepts"));
+  };
+  if (auto length = ctx.body.content_length(); length && *length > static_cast<std::int64_t>(max_bytes) &&
+                                               !auth::is_streaming(ctx.identity.payload))
+    return too_large();
+  std::string document;
+  auto received = receive_body(ctx, [&](std::string_view data) -> Result<void> {
+    if (document.size() + data.size() > max_bytes) return too_large();
+    document.append(data);
+    return {};
+  }, std::nullopt);
+  if (!received) return std::unexpected(received.error());
+  return document;
+}
+
 Reply put_object(const Context& ctx) {
   if (auto ok = validate_key(ctx.route.key); !ok) return std::unexpected(ok.error());
   auto meta = metadata_from_headers(ctx.request, ctx.route.bucket, ctx.route.key);
@@ -172,7 +191,8 @@ Reply put_object(const Context& ctx) {
   if (auto bucket = ctx.store.get_bucket(ctx.route.bucket); !bucket) return std::unexpected(bucket.error());
   auto blob = ctx.store.new_blob();
   if (!blob) return std::unexpected(blob.error());
-  auto received = receive_body(ctx, *blob, auth::ChecksumAlgorithm::CRC64NVME);
+  auto received = receive_body(ctx, [&](std::string_view data) { return blob->write(data); },
+                               auth::ChecksumAlgorithm::CRC64NVME);
   if (!received) return std::unexpected(received.error());
   meta->etag = received->md5_hex;
   meta->checksums = received->checksums;

@@ -83,14 +83,38 @@ class CorsTest(ServerTestCase):
         with self.assertRaises(ClientError):
             self.s3.get_bucket_cors(Bucket="cors-invalid")  # nothing was stored
 
-    def signed_put_cors(self, bucket, body):
+    def signed_put_cors(self, bucket, body, send=None, headers=None):
+        """PUT ?cors signed for `body`; sends `send` instead when given (a tampered body)."""
         import botocore.auth
         import botocore.awsrequest
         import botocore.credentials
         url = "%s/%s?cors" % (self.mc.endpoint, bucket)
-        req = botocore.awsrequest.AWSRequest(method="PUT", url=url, data=body)
+        req = botocore.awsrequest.AWSRequest(method="PUT", url=url, data=body, headers=headers or {})
         botocore.auth.S3SigV4Auth(botocore.credentials.Credentials("test", "test"), "s3", "us-east-1").add_auth(req)
-        return self.request("PUT", "/%s?cors" % bucket, dict(req.headers.items()), body)
+        return self.request("PUT", "/%s?cors" % bucket, dict(req.headers.items()), body if send is None else send)
+
+    def test_configuration_bodies_are_verified_like_uploads(self):
+        # The payload hash and Content-MD5 protect configuration documents too: a body
+        # changed in flight is refused and nothing is stored.
+        import base64
+        import hashlib
+        self.s3.create_bucket(Bucket="cors-integrity")
+        good = (b"<CORSConfiguration><CORSRule><AllowedOrigin>http://a</AllowedOrigin>"
+                b"<AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>")
+        evil = good.replace(b"http://a", b"http://b")
+        response, data = self.signed_put_cors("cors-integrity", good, send=evil)
+        self.assertEqual(response.status, 400)
+        self.assertEqual(ET.fromstring(data).find("Code").text, "XAmzContentSHA256Mismatch")
+        wrong_md5 = base64.b64encode(hashlib.md5(b"other").digest()).decode()
+        response, data = self.signed_put_cors("cors-integrity", good, headers={"Content-MD5": wrong_md5})
+        self.assertEqual(response.status, 400)
+        self.assertEqual(ET.fromstring(data).find("Code").text, "BadDigest")
+        with self.assertRaises(ClientError):
+            self.s3.get_bucket_cors(Bucket="cors-integrity")
+        right_md5 = base64.b64encode(hashlib.md5(good).digest()).decode()
+        response, _ = self.signed_put_cors("cors-integrity", good, headers={"Content-MD5": right_md5})
+        self.assertEqual(response.status, 200)
+        self.assertEqual(self.s3.get_bucket_cors(Bucket="cors-integrity")["CORSRules"][0]["AllowedOrigins"], ["http://a"])
 
     # ---- preflight ------------------------------------------------------------------
     def test_default_stack_uploads_bucket_answers_the_gitpod_preflight(self):
