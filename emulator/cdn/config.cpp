@@ -4,23 +4,14 @@
 
 #include <set>
 
+#include "stack/json_fields.h"
+
 namespace cdn {
 namespace {
 
 using nlohmann::json;
 using Error = std::unexpected<std::string>;
-
-std::expected<void, std::string> check_keys(const json& object, const std::set<std::string>& allowed,
-                                            const std::string& where) {
-  if (!object.is_object()) return Error(where + ": must be an object");
-  for (const auto& [key, value] : object.items()) {
-    if (allowed.contains(key)) continue;
-    std::string list;
-    for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-    return Error(where + ": unknown field \"" + key + "\" (known: " + list + ")");
-  }
-  return {};
-}
+using stack::only_keys;
 
 // Reads an optional field of type T into `out`; a wrong type is an error.
 template <typename T>
@@ -47,7 +38,7 @@ std::expected<void, std::string> read(const json& object, const char* name, cons
 std::expected<Behavior, std::string> parse_behavior(const json& b, const std::string& where, bool needs_pattern) {
   std::set<std::string> keys{"cache_policy", "compress", "response_headers_policy"};
   if (needs_pattern) keys.insert("path_pattern");
-  MC_TRY(check_keys(b, keys, where));
+  MC_TRY(only_keys(b, keys, where));
   Behavior behavior;
   if (needs_pattern) {
     if (!b.contains("path_pattern")) return Error(where + ": \"path_pattern\" is required");
@@ -61,7 +52,7 @@ std::expected<Behavior, std::string> parse_behavior(const json& b, const std::st
   if (b.contains("cache_policy")) {
     const auto& p = b["cache_policy"];
     std::string pw = where + ".cache_policy";
-    MC_TRY(check_keys(p, {"min_ttl", "default_ttl", "max_ttl", "query_strings"}, pw));
+    MC_TRY(only_keys(p, {"min_ttl", "default_ttl", "max_ttl", "query_strings"}, pw));
     auto& policy = behavior.cache_policy;
     MC_TRY(read(p, "min_ttl", pw, policy.min_ttl));
     MC_TRY(read(p, "default_ttl", pw, policy.default_ttl));
@@ -139,9 +130,9 @@ std::expected<std::vector<Distribution>, std::string> parse_distributions(const 
   for (std::size_t i = 0; i < section.size(); ++i) {
     const auto& d = section[i];
     std::string where = std::string("stack.distributions[") + std::to_string(i) + "]";
-    MC_TRY(check_keys(d, {"id", "domain", "aliases", "origin", "default_root_object", "default_behavior", "behaviors",
-                          "custom_error_responses", "port", "cache_bytes"},
-                      where));
+    MC_TRY(only_keys(d, {"id", "domain", "aliases", "origin", "default_root_object", "default_behavior", "behaviors",
+                         "custom_error_responses", "port", "cache_bytes"},
+                     where));
     Distribution dist;
     if (!d.contains("id")) return Error(where + ": \"id\" is required");
     MC_TRY(read(d, "id", where, dist.id));
@@ -164,7 +155,7 @@ std::expected<std::vector<Distribution>, std::string> parse_distributions(const 
 
     if (!d.contains("origin")) return Error(where + ": \"origin\" is required");
     std::string ow = where + ".origin";
-    MC_TRY(check_keys(d["origin"], {"bucket", "path"}, ow));
+    MC_TRY(only_keys(d["origin"], {"bucket", "path"}, ow));
     if (!d["origin"].contains("bucket")) return Error(ow + ": \"bucket\" is required");
     MC_TRY(read(d["origin"], "bucket", ow, dist.origin_bucket));
     MC_TRY(read(d["origin"], "path", ow, dist.origin_path));
@@ -193,7 +184,7 @@ std::expected<std::vector<Distribution>, std::string> parse_distributions(const 
       for (std::size_t j = 0; j < d["custom_error_responses"].size(); ++j) {
         const auto& e = d["custom_error_responses"][j];
         std::string ew = where + ".custom_error_responses[" + std::to_string(j) + "]";
-        MC_TRY(check_keys(e, {"error_code", "response_page_path", "response_code", "error_caching_min_ttl"}, ew));
+        MC_TRY(only_keys(e, {"error_code", "response_page_path", "response_code", "error_caching_min_ttl"}, ew));
         CustomErrorResponse r;
         std::int64_t code = 0, response_code = 0;
         if (!e.contains("error_code")) return Error(ew + ": \"error_code\" is required");

@@ -4,8 +4,8 @@
 #include <nlohmann/json.hpp>
 
 #include <expected>
-#include <set>
 
+#include "stack/json_fields.h"
 #include "stack/stack.h"
 
 namespace stack {
@@ -13,52 +13,6 @@ namespace {
 
 using nlohmann::json;
 using Error = std::unexpected<std::string>;
-
-std::expected<void, std::string> only_keys(const json& object, const std::set<std::string>& allowed, const std::string& where) {
-  if (!object.is_object()) return Error(where + ": must be an object");
-  for (const auto& [key, value] : object.items())
-    if (!allowed.contains(key)) return Error(where + ": unknown field \"" + key + "\"");
-  return {};
-}
-
-std::expected<std::string, std::string> text(const json& object, const char* name, const std::string& where,
-                                             bool required, std::string fallback = {}) {
-  auto it = object.find(name);
-  if (it == object.end()) {
-    if (required) return Error(where + ": \"" + name + "\" is required");
-    return fallback;
-  }
-  if (!it->is_string()) return Error(where + ": \"" + name + "\" must be a string");
-  return it->get<std::string>();
-}
-
-std::expected<std::vector<std::string>, std::string> strings(const json& object, const char* name, const std::string& where) {
-  std::vector<std::string> out;
-  auto it = object.find(name);
-  if (it == object.end()) return out;
-  if (!it->is_array()) return Error(where + ": \"" + name + "\" must be an array of strings");
-  for (const auto& v : *it) {
-    if (!v.is_string()) return Error(where + ": \"" + name + "\" must be an array of strings");
-    out.push_back(v.get<std::string>());
-  }
-  return out;
-}
-
-std::expected<const json*, std::string> array(const json& doc, const char* name) {
-  auto it = doc.find(name);
-  if (it == doc.end()) return nullptr;
-  if (!it->is_array()) return Error(std::string("stack: \"") + name + "\" must be an array");
-  return &*it;
-}
-
-std::expected<int, std::string> integer(const json& object, const char* name, const std::string& where, int fallback,
-                                        int min, int max) {
-  auto it = object.find(name);
-  if (it == object.end()) return fallback;
-  if (!it->is_number_integer() || it->get<long long>() < min || it->get<long long>() > max)
-    return Error(where + ": \"" + name + "\" must be an integer in " + std::to_string(min) + ".." + std::to_string(max));
-  return static_cast<int>(it->get<long long>());
-}
 
 }  // namespace
 
@@ -70,7 +24,7 @@ std::string topic_arn(const std::string& region, const std::string& name) {
 }
 
 std::expected<void, std::string> parse_events_sections(const json& doc, Stack& stack) {
-  auto functions = array(doc, "functions");
+  auto functions = array_field(doc, "functions", "stack");
   if (!functions) return Error(functions.error());
   if (*functions) {
     for (std::size_t i = 0; i < (*functions)->size(); ++i) {
@@ -78,16 +32,16 @@ std::expected<void, std::string> parse_events_sections(const json& doc, Stack& s
       std::string where = "stack.functions[" + std::to_string(i) + "]";
       if (auto ok = only_keys(f, {"name", "arn", "builtin", "command", "environment", "timeout_s"}, where); !ok) return ok;
       FunctionDecl decl;
-      auto name = text(f, "name", where, true);
+      auto name = string_field(f, "name", where);
       if (!name) return Error(name.error());
       decl.name = *name;
-      auto arn = text(f, "arn", where, false, function_arn(stack.region, decl.name));
+      auto arn = string_field(f, "arn", where, function_arn(stack.region, decl.name));
       if (!arn) return Error(arn.error());
       decl.arn = *arn;
-      auto builtin = text(f, "builtin", where, false);
+      auto builtin = string_field(f, "builtin", where, "");
       if (!builtin) return Error(builtin.error());
       decl.builtin = *builtin;
-      auto command = strings(f, "command", where);
+      auto command = string_list(f, "command", where);
       if (!command) return Error(command.error());
       decl.command = *command;
       if (decl.builtin.empty() == decl.command.empty())
@@ -102,7 +56,7 @@ std::expected<void, std::string> parse_events_sections(const json& doc, Stack& s
           decl.environment[k] = v.get<std::string>();
         }
       }
-      auto timeout = integer(f, "timeout_s", where, 30, 1, 900);
+      auto timeout = integer_field(f, "timeout_s", where, 30, 1, 900);
       if (!timeout) return Error(timeout.error());
       decl.timeout_s = *timeout;
       for (const auto& other : stack.functions)
@@ -111,7 +65,7 @@ std::expected<void, std::string> parse_events_sections(const json& doc, Stack& s
     }
   }
 
-  auto topics = array(doc, "topics");
+  auto topics = array_field(doc, "topics", "stack");
   if (!topics) return Error(topics.error());
   if (*topics) {
     for (std::size_t i = 0; i < (*topics)->size(); ++i) {
@@ -119,10 +73,10 @@ std::expected<void, std::string> parse_events_sections(const json& doc, Stack& s
       std::string where = "stack.topics[" + std::to_string(i) + "]";
       if (auto ok = only_keys(t, {"name", "arn", "subscriptions"}, where); !ok) return ok;
       TopicDecl decl;
-      auto name = text(t, "name", where, true);
+      auto name = string_field(t, "name", where);
       if (!name) return Error(name.error());
       decl.name = *name;
-      auto arn = text(t, "arn", where, false, topic_arn(stack.region, decl.name));
+      auto arn = string_field(t, "arn", where, topic_arn(stack.region, decl.name));
       if (!arn) return Error(arn.error());
       decl.arn = *arn;
       if (t.contains("subscriptions")) {
@@ -131,8 +85,8 @@ std::expected<void, std::string> parse_events_sections(const json& doc, Stack& s
           const json& s = t["subscriptions"][j];
           std::string swhere = where + ".subscriptions[" + std::to_string(j) + "]";
           if (auto ok = only_keys(s, {"protocol", "endpoint"}, swhere); !ok) return ok;
-          auto protocol = text(s, "protocol", swhere, false, "http");
-          auto endpoint = text(s, "endpoint", swhere, true);
+          auto protocol = string_field(s, "protocol", swhere, "http");
+          auto endpoint = string_field(s, "endpoint", swhere);
           if (!protocol) return Error(protocol.error());
           if (!endpoint) return Error(endpoint.error());
           if (*protocol != "http" && *protocol != "https") return Error(swhere + ": \"protocol\" must be http or https");
@@ -145,7 +99,7 @@ std::expected<void, std::string> parse_events_sections(const json& doc, Stack& s
     }
   }
 
-  auto notifications = array(doc, "notifications");
+  auto notifications = array_field(doc, "notifications", "stack");
   if (!notifications) return Error(notifications.error());
   if (*notifications) {
     for (std::size_t i = 0; i < (*notifications)->size(); ++i) {
@@ -153,13 +107,13 @@ std::expected<void, std::string> parse_events_sections(const json& doc, Stack& s
       std::string where = "stack.notifications[" + std::to_string(i) + "]";
       if (auto ok = only_keys(n, {"bucket", "id", "function", "topic", "events", "prefix", "suffix"}, where); !ok) return ok;
       NotificationDecl decl;
-      auto bucket = text(n, "bucket", where, true);
-      auto id = text(n, "id", where, false);
-      auto function = text(n, "function", where, false);
-      auto topic = text(n, "topic", where, false);
-      auto prefix = text(n, "prefix", where, false);
-      auto suffix = text(n, "suffix", where, false);
-      auto events = strings(n, "events", where);
+      auto bucket = string_field(n, "bucket", where);
+      auto id = string_field(n, "id", where, "");
+      auto function = string_field(n, "function", where, "");
+      auto topic = string_field(n, "topic", where, "");
+      auto prefix = string_field(n, "prefix", where, "");
+      auto suffix = string_field(n, "suffix", where, "");
+      auto events = string_list(n, "events", where);
       for (const auto* r : {&bucket, &id, &function, &topic, &prefix, &suffix})
         if (!*r) return Error(r->error());
       if (!events) return Error(events.error());
@@ -182,10 +136,10 @@ std::expected<void, std::string> parse_events_sections(const json& doc, Stack& s
     const json& d = doc["event_delivery"];
     const std::string where = "stack.event_delivery";
     if (auto ok = only_keys(d, {"workers", "retries", "backoff_ms", "max_depth"}, where); !ok) return ok;
-    auto workers = integer(d, "workers", where, 0, 0, 256);
-    auto retries = integer(d, "retries", where, 2, 0, 10);
-    auto backoff = integer(d, "backoff_ms", where, 1000, 0, 3600000);
-    auto depth = integer(d, "max_depth", where, 16, 1, 1000);
+    auto workers = integer_field(d, "workers", where, 0, 0, 256);
+    auto retries = integer_field(d, "retries", where, 2, 0, 10);
+    auto backoff = integer_field(d, "backoff_ms", where, 1000, 0, 3600000);
+    auto depth = integer_field(d, "max_depth", where, 16, 1, 1000);
     for (const auto* r : {&workers, &retries, &backoff, &depth})
       if (!*r) return Error(r->error());
     stack.event_delivery = {*workers, *retries, *backoff, *depth};

@@ -3,9 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include <set>
-
 #include "auth/sigv4.h"
+#include "stack/json_fields.h"
 #include "stack/stack.h"
 
 namespace stack {
@@ -13,28 +12,6 @@ namespace {
 
 using nlohmann::json;
 using Error = std::unexpected<std::string>;
-
-std::expected<void, std::string> only_keys(const json& object, const std::set<std::string>& allowed, const std::string& where) {
-  if (!object.is_object()) return Error(where + ": must be an object");
-  for (const auto& [key, value] : object.items()) {
-    if (allowed.contains(key)) continue;
-    std::string list;
-    for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-    return Error(where + ": unknown field \"" + key + "\" (known: " + list + ")");
-  }
-  return {};
-}
-
-std::expected<std::string, std::string> text(const json& object, const char* name, const std::string& where,
-                                             std::optional<std::string> fallback) {
-  auto it = object.find(name);
-  if (it == object.end()) {
-    if (fallback) return *fallback;
-    return Error(where + ": \"" + name + "\" is required");
-  }
-  if (!it->is_string()) return Error(where + ": \"" + name + "\" must be a string");
-  return it->get<std::string>();
-}
 
 bool is_name_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == ':' ||
@@ -48,7 +25,7 @@ std::expected<RouteAuth, std::string> parse_auth(const json& object, const std::
   for (auto [name, target] : {std::pair{"hs256_secret", &auth.hs256_secret}, std::pair{"jwks_file", &auth.jwks_file},
                               std::pair{"issuer", &auth.issuer}, std::pair{"audience", &auth.audience},
                               std::pair{"token_use", &auth.token_use}}) {
-    auto value = text(object, name, where, "");
+    auto value = string_field(object, name, where, "");
     if (!value) return Error(value.error());
     *target = *value;
   }
@@ -63,10 +40,10 @@ std::expected<PresignRouteDecl, std::string> parse_route(const json& r, const St
   if (auto ok = only_keys(r, {"method", "path", "bucket", "key", "expires_s", "cors_origins", "auth"}, where); !ok)
     return Error(ok.error());
   PresignRouteDecl route;
-  auto method = text(r, "method", where, "POST");
-  auto path = text(r, "path", where, std::nullopt);
-  auto bucket = text(r, "bucket", where, std::nullopt);
-  auto key = text(r, "key", where, route.key);
+  auto method = string_field(r, "method", where, "POST");
+  auto path = string_field(r, "path", where);
+  auto bucket = string_field(r, "bucket", where);
+  auto key = string_field(r, "key", where, route.key);
   for (const auto* field : {&method, &path, &bucket, &key})
     if (!*field) return Error(field->error());
   route.method = *method;
@@ -85,11 +62,9 @@ std::expected<PresignRouteDecl, std::string> parse_route(const json& r, const St
   if (auto names = key_template_names(route.key); !names) return Error(where + ": \"key\": " + names.error());
   if (route.key.empty()) return Error(where + ": \"key\" must not be empty");
 
-  if (auto it = r.find("expires_s"); it != r.end()) {
-    if (!it->is_number_integer() || it->get<long long>() < 1 || it->get<long long>() > auth::kMaxPresignExpires)
-      return Error(where + ": \"expires_s\" must be an integer in 1..604800");
-    route.expires_s = it->get<int>();
-  }
+  auto expires = integer_field(r, "expires_s", where, route.expires_s, 1, static_cast<int>(auth::kMaxPresignExpires));
+  if (!expires) return Error(expires.error());
+  route.expires_s = *expires;
   if (auto it = r.find("cors_origins"); it != r.end()) {
     if (!it->is_array()) return Error(where + ": \"cors_origins\" must be an array of strings");
     for (const auto& origin : *it) {

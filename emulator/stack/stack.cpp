@@ -4,49 +4,14 @@
 
 #include <cstdlib>
 #include <fstream>
-#include <set>
 #include <sstream>
+
+#include "stack/json_fields.h"
 
 namespace stack {
 namespace {
 
 using nlohmann::json;
-
-std::expected<void, std::string> check_keys(const json& object, const std::set<std::string>& allowed,
-                                            const std::string& where) {
-  for (const auto& [key, value] : object.items()) {
-    if (!allowed.contains(key)) {
-      std::string list;
-      for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-      return std::unexpected(where + ": unknown field \"" + key + "\" (known: " + list + ")");
-    }
-  }
-  return {};
-}
-
-std::expected<std::string, std::string> string_field(const json& object, const char* name, const std::string& where,
-                                                     std::optional<std::string> fallback = std::nullopt) {
-  auto it = object.find(name);
-  if (it == object.end()) {
-    if (fallback) return *fallback;
-    return std::unexpected(where + ": \"" + name + "\" is required");
-  }
-  if (!it->is_string()) return std::unexpected(where + ": \"" + name + "\" must be a string");
-  return it->get<std::string>();
-}
-
-std::expected<std::vector<std::string>, std::string> string_list(const json& object, const char* name,
-                                                                const std::string& where) {
-  std::vector<std::string> values;
-  auto it = object.find(name);
-  if (it == object.end()) return values;
-  if (!it->is_array()) return std::unexpected(where + ": \"" + name + "\" must be an array of strings");
-  for (const auto& v : *it) {
-    if (!v.is_string()) return std::unexpected(where + ": \"" + name + "\" must be an array of strings");
-    values.push_back(v.get<std::string>());
-  }
-  return values;
-}
 
 std::expected<std::vector<http::cors::Rule>, std::string> parse_cors_rules(const json& rules, const std::string& where) {
   if (!rules.is_array()) return std::unexpected(where + ": must be an array of CORS rules");
@@ -54,8 +19,7 @@ std::expected<std::vector<http::cors::Rule>, std::string> parse_cors_rules(const
   for (std::size_t i = 0; i < rules.size(); ++i) {
     const auto& r = rules[i];
     std::string at = where + "[" + std::to_string(i) + "]";
-    if (!r.is_object()) return std::unexpected(at + ": must be an object");
-    if (auto ok = check_keys(r, {"ID", "AllowedOrigins", "AllowedMethods", "AllowedHeaders", "ExposeHeaders", "MaxAgeSeconds"}, at); !ok)
+    if (auto ok = only_keys(r, {"ID", "AllowedOrigins", "AllowedMethods", "AllowedHeaders", "ExposeHeaders", "MaxAgeSeconds"}, at); !ok)
       return std::unexpected(ok.error());
     http::cors::Rule rule;
     auto id = string_field(r, "ID", at, "");
@@ -101,7 +65,7 @@ std::expected<Stack, std::string> parse_stack(std::string_view text) {
   json doc = json::parse(text, nullptr, false);
   if (doc.is_discarded()) return std::unexpected("stack: not valid JSON");
   if (!doc.is_object()) return std::unexpected("stack: the document must be a JSON object");
-  if (auto ok = check_keys(doc, {"region", "credentials", "buckets", "functions", "topics", "notifications", "event_delivery", "distributions", "presign_routes"}, "stack"); !ok)
+  if (auto ok = only_keys(doc, {"region", "credentials", "buckets", "functions", "topics", "notifications", "event_delivery", "distributions", "presign_routes"}, "stack"); !ok)
     return std::unexpected(ok.error());
 
   Stack stack;
@@ -113,8 +77,7 @@ std::expected<Stack, std::string> parse_stack(std::string_view text) {
     for (std::size_t i = 0; i < doc["credentials"].size(); ++i) {
       const auto& c = doc["credentials"][i];
       std::string where = "stack.credentials[" + std::to_string(i) + "]";
-      if (!c.is_object()) return std::unexpected(where + ": must be an object");
-      if (auto ok = check_keys(c, {"access_key", "secret_key"}, where); !ok) return std::unexpected(ok.error());
+      if (auto ok = only_keys(c, {"access_key", "secret_key"}, where); !ok) return std::unexpected(ok.error());
       auto key = string_field(c, "access_key", where);
       auto secret = string_field(c, "secret_key", where);
       if (!key) return std::unexpected(key.error());
@@ -131,8 +94,7 @@ std::expected<Stack, std::string> parse_stack(std::string_view text) {
     for (std::size_t i = 0; i < doc["buckets"].size(); ++i) {
       const auto& b = doc["buckets"][i];
       std::string where = "stack.buckets[" + std::to_string(i) + "]";
-      if (!b.is_object()) return std::unexpected(where + ": must be an object");
-      if (auto ok = check_keys(b, {"name", "acl", "cors"}, where); !ok) return std::unexpected(ok.error());
+      if (auto ok = only_keys(b, {"name", "acl", "cors"}, where); !ok) return std::unexpected(ok.error());
       auto name = string_field(b, "name", where);
       auto acl = string_field(b, "acl", where, "private");
       if (!name) return std::unexpected(name.error());
