@@ -178,7 +178,11 @@ http::Response Service::handle_routed(http::Request& request, http::RequestBody&
   auth::SecretLookup secrets = [stack](std::string_view key) -> std::optional<std::string> {
     return stack ? stack->secret_for(key) : std::nullopt;
   };
-  auto identity = auth::authenticate(request_view(request), secrets, now, &signing_keys_);
+  // A preflight is judged by the CORS rules alone, as on S3: a browser sends it to the very
+  // URL it will use, so a presigned URL's query (signed for the PUT) must not be checked.
+  auto identity = route.endpoint == Endpoint::PreflightCors
+                      ? Result<auth::Identity>(auth::Identity{})
+                      : auth::authenticate(request_view(request), secrets, now, &signing_keys_);
   if (!identity) return error_response(identity.error(), request);
 
   Context ctx{request, body, *identity, route, store_, config_, now_ms};

@@ -146,6 +146,18 @@ class CorsTest(ServerTestCase):
                 self.assertEqual(error.find("Method").text, method)
                 self.assertEqual(error.find("ResourceType").text, "OBJECT")
 
+    def test_preflight_to_a_presigned_url_is_not_authenticated(self):
+        # Browsers send the preflight to the exact URL they will PUT to, query included.
+        url = self.s3.generate_presigned_url("put_object", Params={"Bucket": UPLOADS, "Key": "u.jpg",
+                                                                   "ContentType": "image/jpeg"}, ExpiresIn=300)
+        path = url[len(self.mc.endpoint):]
+        response, _ = self.preflight(path, "http://localhost:3000", "PUT", "content-type")
+        self.assertEqual(response.status, 200)
+        self.assertEqual(response.getheader("Access-Control-Allow-Origin"), "http://localhost:3000")
+        response, data = self.preflight(path, "http://localhost:3001", "PUT", "content-type")
+        self.assertEqual(response.status, 403)
+        self.assertEqual(ET.fromstring(data).find("Code").text, "AccessForbidden")
+
     def test_requested_headers_must_be_allowed(self):
         self.fresh_bucket("cors-headers", [{"AllowedOrigins": ["http://app"], "AllowedMethods": ["PUT"],
                                             "AllowedHeaders": ["Content-Type", "x-amz-*"]}])
