@@ -18,7 +18,7 @@ import path from 'node:path';
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 
-import { MiniCloud, ROOT } from '../integration/harness.mjs';
+import { MiniCloud, ROOT, jpegSize } from '../integration/harness.mjs';
 import { launchChromium, outputDir, startPageServer } from './browser.mjs';
 
 const UPLOADS = 'cruddur-uploaded-avatars';
@@ -77,16 +77,6 @@ function browserStack({ allowed, wildcard, unlisted }) {
   };
 }
 
-// (width, height) from the first SOF marker of a JPEG.
-function jpegSize(buf) {
-  assert.equal(buf.readUInt16BE(0), 0xffd8, 'not a JPEG');
-  for (let i = 2; i < buf.length; ) {
-    const marker = buf[i + 1];
-    if (marker >= 0xc0 && marker <= 0xc2) return [buf.readUInt16BE(i + 7), buf.readUInt16BE(i + 5)];
-    i += 2 + buf.readUInt16BE(i + 2);
-  }
-  throw new Error('no SOF marker');
-}
 
 // When a presigned URL stops working: X-Amz-Date + X-Amz-Expires, in ms since the epoch.
 function expiryOf(url) {

@@ -11,23 +11,13 @@ import path from 'node:path';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 
-import { BIN, MiniCloud, ROOT } from './harness.mjs';
+import { BIN, MiniCloud, ROOT, jpegSize } from './harness.mjs';
 
 const UPLOADS = 'cruddur-uploaded-avatars';
 const ASSETS = 'assets.cruddur.com';
 const LANDSCAPE = path.join(ROOT, 'fixtures', 'images', 'landscape.jpg');
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-// (width, height) from the first SOF marker of a JPEG.
-function jpegSize(buf) {
-  assert.equal(buf.readUInt16BE(0), 0xffd8, 'not a JPEG');
-  for (let i = 2; i < buf.length; ) {
-    const marker = buf[i + 1];
-    if (marker >= 0xc0 && marker <= 0xc2) return [buf.readUInt16BE(i + 7), buf.readUInt16BE(i + 5)];
-    i += 2 + buf.readUInt16BE(i + 2);
-  }
-  throw new Error('no SOF marker');
-}
 
 async function waitForObject(s3, bucket, key, timeoutMs = 30000) {
   const deadline = Date.now() + timeoutMs;

@@ -23,6 +23,17 @@ export const REGION = 'us-east-1';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+// (width, height) from the first SOF marker of a JPEG.
+export function jpegSize(buf) {
+  if (buf.readUInt16BE(0) !== 0xffd8) throw new Error('not a JPEG');
+  for (let i = 2; i < buf.length; ) {
+    const marker = buf[i + 1];
+    if (marker >= 0xc0 && marker <= 0xc2) return [buf.readUInt16BE(i + 7), buf.readUInt16BE(i + 5)];
+    i += 2 + buf.readUInt16BE(i + 2);
+  }
+  throw new Error('no SOF marker');
+}
+
 export class MiniCloud {
   constructor({ args = [], stack = null } = {}) {
     this.tmp = mkdtempSync(path.join(tmpdir(), 'minicloud-node-'));

@@ -132,6 +132,31 @@ def photo(name):
         return f.read()
 
 
+def jpeg_size(data):
+    """(width, height) from the first SOF marker of a JPEG."""
+    assert data[:2] == b"\xff\xd8", "not a JPEG"
+    i = 2
+    while i < len(data):
+        assert data[i] == 0xFF
+        marker = data[i + 1]
+        length = int.from_bytes(data[i + 2:i + 4], "big")
+        if marker in (0xC0, 0xC1, 0xC2):
+            return int.from_bytes(data[i + 7:i + 9], "big"), int.from_bytes(data[i + 5:i + 7], "big")
+        i += 2 + length
+    raise AssertionError("no SOF marker")
+
+
+def wait_object(s3, bucket, key, timeout=60):
+    """GetObject once the object exists (events make it asynchronously)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            return s3.get_object(Bucket=bucket, Key=key)
+        except s3.exceptions.NoSuchKey:
+            time.sleep(0.05)
+    raise AssertionError("s3://%s/%s did not appear" % (bucket, key))
+
+
 def rss_kib(pid):
     """Current and peak resident set size of a process, in KiB."""
     current = peak = 0

@@ -18,25 +18,11 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from harness import BIN, ROOT, MiniCloud, ServerTestCase
+from harness import BIN, ROOT, MiniCloud, ServerTestCase, jpeg_size, wait_object
 
 UPLOADS = "cruddur-uploaded-avatars"
 ASSETS = "assets.cruddur.com"
 LANDSCAPE = os.path.join(ROOT, "fixtures", "images", "landscape.jpg")
-
-
-def jpeg_size(data):
-    """(width, height) from the first SOF marker of a JPEG."""
-    assert data[:2] == b"\xff\xd8", "not a JPEG"
-    i = 2
-    while i < len(data):
-        assert data[i] == 0xFF
-        marker = data[i + 1]
-        length = int.from_bytes(data[i + 2:i + 4], "big")
-        if marker in (0xC0, 0xC1, 0xC2):
-            return int.from_bytes(data[i + 7:i + 9], "big"), int.from_bytes(data[i + 5:i + 7], "big")
-        i += 2 + length
-    raise AssertionError("no SOF marker")
 
 
 def processed_reference(path):
@@ -66,16 +52,6 @@ def wait_for_event(mc, predicate, timeout=30, **query):
                 return e
         time.sleep(0.05)
     raise AssertionError("no matching event within %ss; events: %s\n%s" % (timeout, json.dumps(seen)[:3000], mc.logs()))
-
-
-def wait_object(s3, bucket, key, timeout=30):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            return s3.get_object(Bucket=bucket, Key=key)
-        except s3.exceptions.NoSuchKey:
-            time.sleep(0.05)
-    raise AssertionError("s3://%s/%s did not appear" % (bucket, key))
 
 
 class Receiver:

@@ -18,7 +18,7 @@ import urllib.parse
 import urllib.request
 import uuid
 
-from harness import BIN, ROOT, MiniCloud, ServerTestCase
+from harness import BIN, ROOT, MiniCloud, ServerTestCase, jpeg_size, wait_object
 
 UPLOADS = "cruddur-uploaded-avatars"
 ASSETS = "assets.cruddur.com"
@@ -105,27 +105,6 @@ def put(url, data, content_type, headers=None, to=None):
     h.update(headers or {})
     status, _, body = request(target, "PUT", data, h)
     return status, body
-
-
-def wait_object(s3, bucket, key, timeout=60):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            return s3.get_object(Bucket=bucket, Key=key)
-        except s3.exceptions.NoSuchKey:
-            time.sleep(0.05)
-    raise AssertionError("s3://%s/%s did not appear" % (bucket, key))
-
-
-def jpeg_size(data):
-    assert data[:2] == b"\xff\xd8", "not a JPEG"
-    i = 2
-    while i < len(data):
-        marker, length = data[i + 1], int.from_bytes(data[i + 2:i + 4], "big")
-        if marker in (0xC0, 0xC1, 0xC2):
-            return int.from_bytes(data[i + 7:i + 9], "big"), int.from_bytes(data[i + 5:i + 7], "big")
-        i += 2 + length
-    raise AssertionError("no SOF marker")
 
 
 class DefaultStackRouteTest(ServerTestCase):
