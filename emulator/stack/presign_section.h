@@ -30,7 +30,7 @@ struct Stack;
 
 struct RouteAuth {
   std::string hs256_secret;  // HS256 dev secret; empty: HS256 refused
-  std::string jwks_file;     // RS256 keys (a Cognito pool's JWKS); empty: RS256 refused
+  std::string jwks_file;     // RS256 keys (a Cognito pool's JWKS), relative to the stack file; empty: RS256 refused
   std::string issuer;        // expected iss; empty: not checked
   std::string audience;      // app client id (client_id in access tokens, aud in id tokens)
   std::string token_use;     // "access", "id", or empty (not checked)

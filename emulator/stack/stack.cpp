@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -128,6 +129,12 @@ std::expected<Stack, std::string> load_stack_file(const std::string& path) {
   buffer << in.rdbuf();
   auto stack = parse_stack(buffer.str());
   if (!stack) return std::unexpected(path + ": " + stack.error());
+  // Files a stack names sit beside it: the same stack works from any working directory.
+  auto beside_stack = std::filesystem::path(path).parent_path();
+  for (auto& route : stack->presign_routes) {
+    if (!route.auth.jwks_file.empty() && std::filesystem::path(route.auth.jwks_file).is_relative())
+      route.auth.jwks_file = (beside_stack / route.auth.jwks_file).string();
+  }
   return stack;
 }
 

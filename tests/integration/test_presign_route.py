@@ -9,6 +9,7 @@ import base64
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import tempfile
 import time
@@ -259,6 +260,20 @@ class TokenCommandTest(unittest.TestCase):
             proc = minicloud_token("--sub", "x", "--stack", stack_file, "--route", "/_api/none")
             self.assertEqual(proc.returncode, 2)
             self.assertIn("no presign route with path /_api/none", proc.stderr)
+
+
+class RelativeJwksTest(unittest.TestCase):
+    def test_a_relative_jwks_file_is_found_beside_the_stack_file(self):
+        # The harness writes the stack to MiniCloud.tmp/stack.json: put the JWKS beside it.
+        stack = {"buckets": [{"name": "b"}], "presign_routes": [
+            {"path": "/_api/rs", "bucket": "b", "auth": {"jwks_file": "keys/jwks.json"}}]}
+        mc = MiniCloud(stack=stack)
+        os.makedirs(os.path.join(mc.tmp, "keys"))
+        shutil.copy(JWKS_FILE, os.path.join(mc.tmp, "keys", "jwks.json"))
+        with mc:
+            status, _, body = call_route(mc.endpoint, rs256_token(cognito_access_claims("rel-sub")), path="/_api/rs")
+            self.assertEqual(status, 200, body)
+            self.assertIn("/b/rel-sub.jpg?", body["url"])
 
 
 class Rs256StackTest(ServerTestCase):
