@@ -157,6 +157,27 @@ def wait_object(s3, bucket, key, timeout=60):
     raise AssertionError("s3://%s/%s did not appear" % (bucket, key))
 
 
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def write(path, data):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(data)
+
+
+def tree(root):
+    """{relative posix path: bytes} of every file under root."""
+    files = {}
+    for dirpath, _, names in os.walk(root):
+        for name in names:
+            full = os.path.join(dirpath, name)
+            files[os.path.relpath(full, root).replace(os.sep, "/")] = read(full)
+    return files
+
+
 def rss_kib(pid):
     """Current and peak resident set size of a process, in KiB."""
     current = peak = 0

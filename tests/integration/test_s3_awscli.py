@@ -19,7 +19,7 @@ import unittest
 import urllib.error
 import urllib.request
 
-from harness import ServerTestCase
+from harness import ServerTestCase, read, tree, write
 
 MiB = 1024 * 1024
 
@@ -60,27 +60,6 @@ def pseudo_random(size, seed):
         block = hashlib.sha512(block).digest()
         out += block * 64  # 4 KiB per hash; repetition inside a block is fine for transfer tests
     return bytes(out[:size])
-
-
-def read(path):
-    with open(path, "rb") as f:
-        return f.read()
-
-
-def write(path, data):
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "wb") as f:
-        f.write(data)
-
-
-def tree(root):
-    """{relative posix path: bytes} of every file under root."""
-    files = {}
-    for dirpath, _, names in os.walk(root):
-        for name in names:
-            full = os.path.join(dirpath, name)
-            files[os.path.relpath(full, root).replace(os.sep, "/")] = read(full)
-    return files
 
 
 class AwsCliCases:

@@ -10,31 +10,11 @@ import subprocess
 import tempfile
 import unittest
 
-from harness import ACCESS_KEY, REGION, SECRET_KEY, ServerTestCase
+from harness import ACCESS_KEY, REGION, SECRET_KEY, ServerTestCase, read, tree, write
 
 MiB = 1024 * 1024
 
 UTF8_NAME = "\u00e9t\u00e9 \u2013 na\u00efve \u2603.txt"  # "été – naïve ☃.txt"
-
-
-def read(path):
-    with open(path, "rb") as f:
-        return f.read()
-
-
-def write(path, data):
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "wb") as f:
-        f.write(data)
-
-
-def tree(root):
-    files = {}
-    for dirpath, _, names in os.walk(root):
-        for name in names:
-            full = os.path.join(dirpath, name)
-            files[os.path.relpath(full, root).replace(os.sep, "/")] = read(full)
-    return files
 
 
 def sample_tree():
