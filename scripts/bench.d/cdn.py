@@ -16,19 +16,19 @@ Targets (issue 6): cdn >= 60% of nginx's req/s and >= s3's, on both objects.
 Every server started here is stopped on exit, error or signal.
 """
 import argparse
-import contextlib
-import ctypes
 import json
 import os
 import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # peers.py, from any cwd
+from peers import Server, start_nginx  # noqa: E402
 
 BUCKET = "assets.cruddur.com"
 OBJECTS = [("4 KiB", "avatars/small.jpg", 4 * 1024), ("60 KiB", "avatars/large.jpg", 60 * 1024)]
@@ -39,127 +39,8 @@ def log(msg):
     print(f"[bench cdn] {msg}", file=sys.stderr, flush=True)
 
 
-def die_with_parent():
-    with contextlib.suppress(Exception):
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(port, proc, seconds=30):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"exited with status {proc.returncode} before listening")
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-            return
-        time.sleep(0.1)
-    raise RuntimeError(f"not listening on port {port} after {seconds} s")
-
-
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-def process_tree(pid):
-    try:
-        with open(f"/proc/{pid}/task/{pid}/children") as f:
-            kids = [int(c) for c in f.read().split()]
-    except OSError:
-        kids = []
-    return [pid] + [p for k in kids for p in process_tree(k)]
-
-
-def cpu_seconds(pid):
-    """utime + stime of one process (all its threads)."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / CLK_TCK
-    except (OSError, IndexError, ValueError):
-        return 0.0
-
-
-class Proc:
-    def __init__(self, name, tmp):
-        self.name, self.tmp, self.proc = name, tmp, None
-        self.log_path = os.path.join(tmp, f"{name}.log")
-
-    def spawn(self, argv):
-        log(f"starting {self.name}: {' '.join(argv)}")
-        with open(self.log_path, "wb") as out:
-            self.proc = subprocess.Popen(argv, cwd=self.tmp, stdin=subprocess.DEVNULL, stdout=out,
-                                         stderr=subprocess.STDOUT, start_new_session=True,
-                                         preexec_fn=die_with_parent)
-
-    def cpu(self):
-        """CPU seconds of the process and its children (nginx: master + workers)."""
-        return sum(cpu_seconds(p) for p in process_tree(self.proc.pid)) if self.proc.poll() is None else 0.0
-
-    def stop(self):
-        if not self.proc or self.proc.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.proc.pid, signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
-
-
-NGINX_CONF = """daemon off;
-master_process on;
-worker_processes {workers};
-pid {prefix}/nginx.pid;
-error_log {prefix}/error.log warn;
-events {{ worker_connections 1024; }}
-http {{
-  access_log off;
-  sendfile on;
-  tcp_nopush on;
-  keepalive_timeout 65;
-  keepalive_requests 1000000;
-  default_type application/octet-stream;
-  client_body_temp_path {prefix}/tmp/body;
-  proxy_temp_path {prefix}/tmp/proxy;
-  fastcgi_temp_path {prefix}/tmp/fastcgi;
-  uwsgi_temp_path {prefix}/tmp/uwsgi;
-  scgi_temp_path {prefix}/tmp/scgi;
-  server {{
-    listen 127.0.0.1:{port};
-    root {prefix}/www;
-  }}
-}}
-"""
-
-
-def start_nginx(tmp, binary, payloads):
-    srv = Proc("nginx", tmp)
-    prefix = os.path.join(tmp, "nginx")
-    os.makedirs(os.path.join(prefix, "tmp"))
-    for key, body in payloads.items():
-        path = os.path.join(prefix, "www", key)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "wb") as f:
-            f.write(body)
-    for root, dirs, _ in os.walk(prefix):
-        os.chmod(root, 0o755)  # nginx's workers run as nobody when started by root
-    port = free_port()
-    conf = os.path.join(prefix, "nginx.conf")
-    with open(conf, "w") as f:
-        f.write(NGINX_CONF.format(prefix=prefix, port=port, workers=os.cpu_count() or 1))
-    srv.spawn([binary, "-p", prefix + "/", "-e", os.path.join(prefix, "error.log"), "-c", conf])
-    wait_for_port(port, srv.proc)
-    return srv, f"http://127.0.0.1:{port}"
-
-
 def start_minicloud(tmp, binary):
-    srv = Proc("minicloud", tmp)
+    srv = Server("minicloud", tmp, log)
     stack = {"buckets": [{"name": BUCKET, "acl": "public-read"}],
              "distributions": [{"id": "E1MINICLOUD", "aliases": ["assets.localhost"],
                                 "origin": {"bucket": BUCKET}, "port": 0}]}
@@ -272,8 +153,10 @@ def main():
         payloads = {key: os.urandom(size) for _, key, size in OBJECTS}
         mc, endpoint, cdn = start_minicloud(tmp, args.minicloud)
         procs.append(mc)
-        nginx, nginx_url = start_nginx(tmp, args.nginx, payloads)
+        nginx = Server("nginx", tmp, log)
         procs.append(nginx)
+        start_nginx(nginx, args.nginx, payloads)
+        nginx_url = nginx.endpoint
         for key, body in payloads.items():
             put_object(endpoint, key, body)
         urls = {}

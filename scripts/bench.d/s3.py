@@ -39,14 +39,11 @@ on SIGINT/SIGTERM, and dies with this process (PR_SET_PDEATHSIG) if it is killed
 Called by scripts/bench s3, which installs and builds first.
 """
 import argparse
-import contextlib
-import ctypes
 import json
 import os
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -54,6 +51,9 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # peers.py, from any cwd
+from peers import Server, free_port, start_nginx, wait_for_port  # noqa: E402
 
 BUCKET = "bench"
 SIZES = {"4k": 4096, "1m": 1 << 20}
@@ -78,113 +78,15 @@ TARGETS = [  # (peer, wanted ratio minicloud/peer, rows it applies to)
     ("s3rver", 3.0, [o[0] for o in OPS]),
     ("nginx", 0.5, ["GET 4 KiB"]),
 ]
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
 def log(msg):
     print(f"[bench s3] {msg}", file=sys.stderr, flush=True)
 
 
-def die_with_parent():
-    """preexec_fn: SIGTERM the child when this process dies, even by SIGKILL."""
-    with contextlib.suppress(Exception):
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(port, proc, seconds=30):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"exited with status {proc.returncode} before listening")
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-            return
-        time.sleep(0.1)
-    raise RuntimeError(f"not listening on port {port} after {seconds} s")
-
-
-def children(pid):
-    try:
-        with open(f"/proc/{pid}/task/{pid}/children") as f:
-            return [int(c) for c in f.read().split()]
-    except OSError:
-        return []
-
-
-def process_tree(pid):
-    pids = [pid]
-    for c in children(pid):
-        pids += process_tree(c)
-    return pids
-
-
-def vm_hwm_kb(pid):
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-def cpu_seconds(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime + stime
-    except (OSError, IndexError, ValueError):
-        return 0.0
-
-
-class Server:
-    def __init__(self, name, tmp):
-        self.name, self.tmp = name, tmp
-        self.proc = None
-        self.endpoint = ""
-        self.error = ""
-        self.log_path = os.path.join(tmp, f"{name}.log")
-
-    def spawn(self, argv, cwd=None, env=None):
-        log(f"starting {self.name}: {' '.join(argv)}")
-        out = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(argv, cwd=cwd or self.tmp, env=env, stdin=subprocess.DEVNULL,
-                                     stdout=out, stderr=subprocess.STDOUT,
-                                     start_new_session=True, preexec_fn=die_with_parent)
-        out.close()
-
-    def log_tail(self):
-        with contextlib.suppress(OSError), open(self.log_path, "rb") as f:
-            return f.read()[-600:].decode("utf-8", "replace").strip()
-        return ""
-
-    def pids(self):
-        return process_tree(self.proc.pid) if self.proc and self.proc.poll() is None else []
-
-    def rss_kb(self):
-        return sum(vm_hwm_kb(p) for p in self.pids())
-
-    def cpu(self):
-        return sum(cpu_seconds(p) for p in self.pids())
-
-    def stop(self):
-        if not self.proc or self.proc.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.proc.pid, signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
-        log(f"stopped {self.name}")
+def stop(srv):
+    if srv.stop():
+        log(f"stopped {srv.name}")
 
 
 def start_minicloud(srv, binary):
@@ -213,50 +115,6 @@ def start_s3rver(srv, script, node):
     data = os.path.join(srv.tmp, "s3rver-data")
     os.makedirs(data)
     srv.spawn([node, script, "-d", data, "-a", "127.0.0.1", "-p", str(port), "--silent"])
-    wait_for_port(port, srv.proc)
-    srv.endpoint = f"http://127.0.0.1:{port}"
-
-
-NGINX_CONF = """daemon off;
-master_process on;
-worker_processes {workers};
-pid {prefix}/nginx.pid;
-error_log {prefix}/error.log warn;
-events {{ worker_connections 1024; }}
-http {{
-  access_log off;
-  sendfile on;
-  tcp_nopush on;
-  keepalive_timeout 65;
-  keepalive_requests 1000000;
-  default_type application/octet-stream;
-  client_body_temp_path {prefix}/tmp/body;
-  proxy_temp_path {prefix}/tmp/proxy;
-  fastcgi_temp_path {prefix}/tmp/fastcgi;
-  uwsgi_temp_path {prefix}/tmp/uwsgi;
-  scgi_temp_path {prefix}/tmp/scgi;
-  server {{
-    listen 127.0.0.1:{port};
-    root {prefix}/www;
-  }}
-}}
-"""
-
-
-def start_nginx(srv, binary, payloads):
-    prefix = os.path.join(srv.tmp, "nginx")
-    os.makedirs(os.path.join(prefix, "tmp"))
-    os.makedirs(os.path.join(prefix, "www", BUCKET))
-    for d in (prefix, os.path.join(prefix, "www"), os.path.join(prefix, "www", BUCKET)):
-        os.chmod(d, 0o755)
-    for key, body in payloads.items():
-        with open(os.path.join(prefix, "www", BUCKET, key), "wb") as f:
-            f.write(body)
-    port = free_port()
-    conf = os.path.join(prefix, "nginx.conf")
-    with open(conf, "w") as f:
-        f.write(NGINX_CONF.format(prefix=prefix, port=port, workers=os.cpu_count() or 1))
-    srv.spawn([binary, "-p", prefix + "/", "-e", os.path.join(prefix, "error.log"), "-c", conf])
     wait_for_port(port, srv.proc)
     srv.endpoint = f"http://127.0.0.1:{port}"
 
@@ -590,7 +448,7 @@ def main():
     try:
         # All servers run side by side; the measurements take turns (see the module doc).
         for name in wanted:
-            srv = servers[name] = Server(name, tmp)
+            srv = servers[name] = Server(name, tmp, log)
             try:
                 if name == "minicloud":
                     start_minicloud(srv, args.minicloud)
@@ -602,7 +460,7 @@ def main():
                     start_s3rver(srv, args.s3rver, args.node)
                     client = s3_client(srv.endpoint, "S3RVER", "S3RVER")
                 else:
-                    start_nginx(srv, args.nginx, payloads)
+                    start_nginx(srv, args.nginx, {f"{BUCKET}/{k}": v for k, v in payloads.items()})
                     client = None
                 if client:
                     targets[name], checks[name] = prepare_s3(client, payloads, tmp, name, args)
@@ -618,7 +476,7 @@ def main():
                 results[name] = {}
             except Exception as e:  # one server failing must not lose the others' numbers
                 fail(name, e)
-                srv.stop()
+                stop(srv)
 
         per_round = max(1, round(args.seconds / args.rounds))
         for label, _method, _key in OPS + BROWSER_OPS:
@@ -673,7 +531,7 @@ def main():
                 rss[name] = servers[name].rss_kb()
     finally:
         for srv in servers.values():
-            srv.stop()
+            stop(srv)
         shutil.rmtree(tmp, ignore_errors=True)
 
     rows = [o[0] for o in OPS + BROWSER_OPS] + ["boto3 GET 4 KiB", "boto3 PUT 4 KiB"]
