@@ -110,7 +110,9 @@ std::string_view FormDataReader::pending() const { return std::string_view(buffe
 s3::Result<void> FormDataReader::consume(std::size_t n) {
   pos_ += n;
   consumed_ += n;
-  if (!file_seen_ && consumed_ - kVirtualCrlf.size() > max_pre_file_bytes_) return std::unexpected(too_large());
+  // consumed_ includes the virtual CRLF yet can be smaller than it (a preamble's first
+  // step may consume one byte): compare without subtracting, which would wrap around.
+  if (!file_seen_ && consumed_ > max_pre_file_bytes_ + kVirtualCrlf.size()) return std::unexpected(too_large());
   return {};
 }
 
@@ -139,7 +141,7 @@ s3::Result<void> FormDataReader::run() {
   // Everything still held is, before the file's content starts, part of the pre-file data
   // (a partial header block, the tail of a field value): it counts toward the limit, which
   // also bounds what a client can make us hold.
-  if (!file_seen_ && consumed_ - kVirtualCrlf.size() + pending().size() > max_pre_file_bytes_)
+  if (!file_seen_ && consumed_ + pending().size() > max_pre_file_bytes_ + kVirtualCrlf.size())
     return std::unexpected(too_large());
   return {};
 }

@@ -511,6 +511,27 @@ Parsed parse(std::string_view body, std::size_t piece = 0, std::string boundary 
   return out;
 }
 
+// Feeds `body` in two pieces, cut at `cut`.
+Parsed parse_in_two(std::string_view body, std::size_t cut) {
+  Parsed out;
+  http::FormDataReader reader(
+      "XyZ",
+      [&](const std::vector<http::FormField>& fields, const http::FormFile& file) -> s3::Result<void> {
+        out.fields = fields;
+        out.file = file;
+        ++out.file_starts;
+        return {};
+      },
+      [&](std::string_view data) -> s3::Result<void> {
+        out.content.append(data);
+        return {};
+      });
+  out.result = reader.feed(body.substr(0, cut));
+  if (out.result) out.result = reader.feed(body.substr(cut));
+  if (out.result) out.result = reader.finish();
+  return out;
+}
+
 std::string part(std::string_view disposition, std::string_view value, std::string_view extra_headers = "") {
   return "--XyZ\r\nContent-Disposition: " + std::string(disposition) + "\r\n" + std::string(extra_headers) + "\r\n" +
          std::string(value) + "\r\n";
@@ -566,6 +587,19 @@ TEST_CASE("form reader: any split of the body gives the same result", "[post_pol
     INFO("cut " << cut);
     CHECK(out.fields.size() == 2);
     CHECK(out.content == kFileContent);
+  }
+}
+
+TEST_CASE("form reader: a preamble split anywhere, its first piece included, is not too large", "[post_policy]") {
+  // A first piece of delimiter-length-minus-two bytes ("\r\n--XyZ" is 7; "hello" is 5)
+  // made the reader consume one byte, under its virtual CRLF, and the pre-file count wrap.
+  const std::string body = "hello preamble\r\n" + sample_form();
+  for (std::size_t cut = 1; cut < body.size(); ++cut) {
+    INFO("cut " << cut);
+    auto parsed = parse_in_two(body, cut);
+    REQUIRE(parsed.result);
+    CHECK(parsed.fields.size() == 2);
+    CHECK(parsed.content == kFileContent);
   }
 }
 
