@@ -185,11 +185,12 @@ s3::Result<FormDataReader::Step> FormDataReader::after_delimiter() {
     return Step::Continue;
   }
   auto crlf = data.find("\r\n");
-  if (crlf == std::string_view::npos) {
-    if (!is_padding(data) || data.size() > kMaxPadding) return std::unexpected(malformed());
-    return Step::NeedMore;
-  }
-  if (!is_padding(data.substr(0, crlf))) return std::unexpected(malformed());
+  // The padding before the CRLF; without a CRLF yet, the piece may end with its CR.
+  std::string_view padding = crlf != std::string_view::npos ? data.substr(0, crlf)
+                             : data.back() == '\r'            ? data.substr(0, data.size() - 1)
+                                                              : data;
+  if (!is_padding(padding) || padding.size() > kMaxPadding) return std::unexpected(malformed());
+  if (crlf == std::string_view::npos) return Step::NeedMore;
   if (auto ok = consume(crlf + 2); !ok) return std::unexpected(ok.error());
   state_ = State::Headers;
   return Step::Continue;
