@@ -1,5 +1,6 @@
 #include "http/form_data.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "http/message.h"
@@ -204,11 +205,13 @@ s3::Result<FormDataReader::Step> FormDataReader::headers() {
     length = 2;  // a part with no header lines at all
   } else {
     auto end = data.find("\r\n\r\n");
-    if (end == std::string_view::npos) {
-      // After the file nothing else counts toward the limit, but a header block must still end.
-      if (file_seen_ && data.size() > max_pre_file_bytes_) return std::unexpected(malformed());
-      return Step::NeedMore;
-    }
+    // After the file nothing else counts toward the limit, but a header block must still end
+    // within as many bytes, whether it came whole or not (the last 3 bytes held may be the
+    // start of its blank line).
+    const std::size_t block_size_at_least =
+        end != std::string_view::npos ? end : data.size() - std::min<std::size_t>(data.size(), 3);
+    if (file_seen_ && block_size_at_least > max_pre_file_bytes_) return std::unexpected(malformed());
+    if (end == std::string_view::npos) return Step::NeedMore;
     block = data.substr(0, end);
     length = end + 4;
   }

@@ -512,7 +512,8 @@ Parsed parse(std::string_view body, std::size_t piece = 0, std::string boundary 
 }
 
 // Feeds `body` in two pieces, cut at `cut`.
-Parsed parse_in_two(std::string_view body, std::size_t cut) {
+Parsed parse_in_two(std::string_view body, std::size_t cut,
+                    std::size_t limit = http::FormDataReader::kS3PreFileLimit) {
   Parsed out;
   http::FormDataReader reader(
       "XyZ",
@@ -525,7 +526,8 @@ Parsed parse_in_two(std::string_view body, std::size_t cut) {
       [&](std::string_view data) -> s3::Result<void> {
         out.content.append(data);
         return {};
-      });
+      },
+      limit);
   out.result = reader.feed(body.substr(0, cut));
   if (out.result) out.result = reader.feed(body.substr(cut));
   if (out.result) out.result = reader.finish();
@@ -618,6 +620,28 @@ TEST_CASE("form reader: transport padding split anywhere, between its CR and LF 
   const std::string long_padding = "--XyZ" + std::string(300, ' ') + "\r\nContent-Disposition: form-data; name=\"k\"\r\n\r\nv\r\n--XyZ--";
   CHECK(parse(long_padding).result.error().code == ErrorCode::MalformedPOSTRequest);
   CHECK(parse(long_padding, 100).result.error().code == ErrorCode::MalformedPOSTRequest);
+}
+
+TEST_CASE("form reader: a header block after the file is limited however the body is split", "[post_policy]") {
+  // The limit used to apply only to a block still incomplete at the end of a piece, so the
+  // same body passed whole and failed split.
+  const std::size_t limit = 100;
+  const std::string before = "--XyZ\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\nx\r\n--XyZ\r\n";
+  auto body_with_block = [&](std::size_t block_size) {
+    std::string block = "Content-Disposition: form-data; name=\"after\"\r\nX: ";
+    block.append(block_size - block.size(), 'h');
+    return before + block + "\r\n\r\nignored\r\n--XyZ--";
+  };
+  const std::string fits = body_with_block(limit), too_long = body_with_block(limit + 1);
+  CHECK(parse(fits, 0, "XyZ", limit).result);
+  CHECK(parse(too_long, 0, "XyZ", limit).result.error().code == ErrorCode::MalformedPOSTRequest);
+  for (std::size_t cut = before.size(); cut < fits.size(); ++cut) {
+    INFO("cut " << cut);
+    CHECK(parse_in_two(fits, cut, limit).result);
+    auto refused = parse_in_two(too_long, cut, limit);
+    REQUIRE_FALSE(refused.result);
+    CHECK(refused.result.error().code == ErrorCode::MalformedPOSTRequest);
+  }
 }
 
 TEST_CASE("form reader: fields sent as file parts are fields; the name decides", "[post_policy]") {
