@@ -67,8 +67,15 @@ std::optional<Clock::time_point> parse_expiration(std::string_view s) {
   std::chrono::year_month_day date{std::chrono::year(y), std::chrono::month(static_cast<unsigned>(mo)),
                                    std::chrono::day(static_cast<unsigned>(d))};
   if (!date.ok()) return std::nullopt;
-  return Clock::time_point(std::chrono::sys_days(date)) + std::chrono::hours(h) + std::chrono::minutes(mi) +
-         std::chrono::seconds(sec) + fraction;
+  // In milliseconds first: the clock's nanoseconds only reach the years 1678-2261, and a
+  // policy may say 9999. Past either end it never expires, or always has.
+  const std::chrono::milliseconds since_epoch = std::chrono::sys_days(date).time_since_epoch() + std::chrono::hours(h) +
+                                                std::chrono::minutes(mi) + std::chrono::seconds(sec) + fraction;
+  constexpr auto kLatest = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::time_point::max().time_since_epoch());
+  constexpr auto kEarliest = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::time_point::min().time_since_epoch());
+  if (since_epoch >= kLatest) return Clock::time_point::max();
+  if (since_epoch <= kEarliest) return Clock::time_point::min();
+  return Clock::time_point(std::chrono::duration_cast<Clock::duration>(since_epoch));
 }
 
 // A content-length-range bound: a non-negative integer, or a string of digits (S3 accepts

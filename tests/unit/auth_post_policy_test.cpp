@@ -332,6 +332,17 @@ TEST_CASE("expiration: with or without milliseconds, valid up to the instant its
         "Invalid according to Policy: Policy expired.");
 }
 
+TEST_CASE("expiration: years beyond the clock's range neither overflow nor wrap", "[post_policy]") {
+  // system_clock counts nanoseconds (years 1678-2261); converting year 9999 overflowed.
+  auto far = policy_of(R"({"expiration": "9999-12-31T23:59:59.999Z", "conditions": []})");
+  CHECK(far.expiration == Clock::time_point::max());
+  CHECK(auth::check_post_policy(far, {}, "b", kNow));
+  auto long_ago = policy_of(R"({"expiration": "0000-01-01T00:00:00Z", "conditions": []})");
+  CHECK(long_ago.expiration == Clock::time_point::min());
+  CHECK(failure_of(auth::check_post_policy(long_ago, {}, "b", kNow)) == "Invalid according to Policy: Policy expired.");
+  CHECK(policy_of(R"({"expiration": "2261-12-31T23:59:59Z", "conditions": []})").expiration == utc(2261, 12, 31, 23, 59, 59));
+}
+
 // ---- Conditions ---------------------------------------------------------------------------
 
 TEST_CASE("bucket: exact match against the bucket addressed", "[post_policy]") {
