@@ -1,6 +1,7 @@
 #include "http/message.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cctype>
 
 namespace http {
@@ -22,6 +23,13 @@ std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
+}
+
+std::optional<std::int64_t> parse_decimal(std::string_view s) {
+  std::int64_t value = 0;
+  auto [end, error] = std::from_chars(s.data(), s.data() + s.size(), value);
+  if (s.empty() || s.front() == '-' || error != std::errc() || end != s.data() + s.size()) return std::nullopt;
+  return value;
 }
 
 std::optional<std::string> find_header(const Headers& headers, std::string_view name) {

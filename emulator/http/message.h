@@ -23,6 +23,9 @@ bool iequals(std::string_view a, std::string_view b);
 std::string to_lower(std::string_view s);
 // Without leading and trailing spaces and tabs (HTTP's optional whitespace).
 std::string_view trim(std::string_view s);
+// A non-negative decimal (digits only, no sign or spaces) that fits in int64; nullopt
+// otherwise. For Content-Length-like headers and byte ranges.
+std::optional<std::int64_t> parse_decimal(std::string_view s);
 
 // Percent-decoding of a path or query component ('+' stays '+' in paths; in queries
 // `plus_is_space` decides, since S3 signs '+' as a literal but HTML forms mean space).

@@ -83,6 +83,11 @@ Result<void> validate_key(const std::string& key);
 std::string quote_etag(const std::string& etag);   // "\"abc\""
 std::string unquote_etag(std::string_view etag);
 
+// The request as the authenticator reads it (raw path, query and headers).
+inline auth::RequestView request_view(const http::Request& request) {
+  return auth::RequestView{request.method, request.raw_path, request.raw_query, request.headers};
+}
+
 // Object metadata from request headers (Content-Type, x-amz-meta-*, x-amz-acl, ...).
 Result<store::ObjectMeta> metadata_from_headers(const http::Request& request, const std::string& bucket,
                                                 const std::string& key);

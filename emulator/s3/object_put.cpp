@@ -13,20 +13,6 @@ namespace {
 constexpr std::int64_t kMaxSinglePut = 5LL * 1024 * 1024 * 1024;  // S3's PutObject limit
 constexpr std::size_t kMaxUserMetadata = 2048;                      // S3's x-amz-meta-* limit
 
-auth::RequestView view_of(const http::Request& request) {
-  return auth::RequestView{request.method, request.raw_path, request.raw_query, request.headers};
-}
-
-std::optional<std::int64_t> parse_int64(std::string_view text) {
-  if (text.empty() || text.size() > 19) return std::nullopt;
-  std::int64_t value = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    value = value * 10 + (c - '0');
-  }
-  return value;
-}
-
 // Content-Encoding without the "aws-chunked" transfer token, which S3 does not store.
 std::string stored_content_encoding(std::string_view header) {
   std::string out;
@@ -107,14 +93,14 @@ Result<ReceivedBody> receive_body(const Context& ctx, const BodySink& write,
   if (chunked) {
     auto decoded = request.header("x-amz-decoded-content-length");
     if (!decoded) return std::unexpected(make_error(ErrorCode::MissingContentLength));
-    declared = parse_int64(*decoded);
+    declared = http::parse_decimal(*decoded);
     if (!declared) return std::unexpected(make_error(ErrorCode::InvalidArgument, "Invalid x-amz-decoded-content-length"));
   } else if (!declared && ctx.body.has_body()) {
     return std::unexpected(make_error(ErrorCode::MissingContentLength));
   }
   if (declared && *declared > kMaxSinglePut) return std::unexpected(make_error(ErrorCode::EntityTooLarge));
 
-  auto expected = auth::expected_checksum(view_of(request));
+  auto expected = auth::expected_checksum(request_view(request));
   if (!expected) return std::unexpected(expected.error());
   std::optional<auth::ChecksumAlgorithm> trailer_algorithm;
   if (*expected && (*expected)->in_trailer) {

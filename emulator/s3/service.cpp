@@ -125,9 +125,6 @@ std::string host_id(const std::string& request_id) {
   return out + "=";
 }
 
-auth::RequestView request_view(const http::Request& request) {
-  return auth::RequestView{request.method, request.raw_path, request.raw_query, request.headers};
-}
 
 }  // namespace
 

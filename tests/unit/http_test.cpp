@@ -66,3 +66,14 @@ TEST_CASE("the router turns a request into one endpoint", "[http]") {
   CHECK(route(request("GET", "/b?policy")).error().code == s3::ErrorCode::NotImplemented);
   CHECK(route(request("PATCH", "/b/k")).error().code == s3::ErrorCode::MethodNotAllowed);
 }
+
+TEST_CASE("decimals parse without overflow or signs", "[http]") {
+  CHECK(http::parse_decimal("0") == 0);
+  CHECK(http::parse_decimal("9223372036854775807") == INT64_MAX);
+  CHECK_FALSE(http::parse_decimal("9223372036854775808").has_value());  // was signed overflow in PutObject
+  CHECK_FALSE(http::parse_decimal("9999999999999999999").has_value());
+  CHECK_FALSE(http::parse_decimal("").has_value());
+  CHECK_FALSE(http::parse_decimal("-1").has_value());
+  CHECK_FALSE(http::parse_decimal("+1").has_value());
+  CHECK_FALSE(http::parse_decimal("12 ").has_value());
+}
