@@ -166,7 +166,7 @@ http::Response PresignRoute::mint(const http::Request& request, http::RequestBod
   // The Lambda: {"extension": "jpg"[, "content_type": "image/jpeg"]} -> a presigned PUT.
   auto text = body.read_all(kMaxBodyBytes);
   if (!text) {
-    if (text.error().code == s3::ErrorCode::EntityTooLarge) return message(413, "the request body is too large");
+    if (text.error().code == core::ErrorCode::EntityTooLarge) return message(413, "the request body is too large");
     return message(400, "the request body could not be read");
   }
   json input = json::parse(*text, nullptr, false);

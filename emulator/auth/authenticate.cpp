@@ -20,7 +20,7 @@ using http::iequals;
 using http::to_lower;
 using http::trim;
 
-using s3::ErrorCode;
+using core::ErrorCode;
 using Clock = std::chrono::system_clock;
 
 bool istarts_with(std::string_view s, std::string_view prefix) {
@@ -39,7 +39,7 @@ std::vector<std::string_view> split(std::string_view s, char sep) {
   return parts;
 }
 
-s3::S3Error error(ErrorCode code, std::string message = {}) { return s3::make_error(code, std::move(message)); }
+core::Error error(ErrorCode code, std::string message = {}) { return core::make_error(code, std::move(message)); }
 
 // "2013-05-24T00:00:00Z", as S3 writes ServerTime and Expires in error details.
 std::string iso8601_extended(Clock::time_point t) {
@@ -75,7 +75,7 @@ class QueryParams {
   std::vector<std::pair<std::string, std::string>> params_;
 };
 
-s3::S3Error unsupported_mechanism() {
+core::Error unsupported_mechanism() {
   return error(ErrorCode::InvalidRequest,
                "The authorization mechanism you have provided is not supported. Please use "
                "AWS4-HMAC-SHA256.");
@@ -87,7 +87,7 @@ s3::S3Error unsupported_mechanism() {
 
 // The key itself may not contain '/', but splitting from the right keeps odd keys working
 // the way S3 reports them.
-s3::Result<Credential> parse_credential(std::string_view value, ErrorCode code, std::string_view prefix) {
+core::Result<Credential> parse_credential(std::string_view value, ErrorCode code, std::string_view prefix) {
   const auto parts = split(value, '/');
   if (parts.size() < 5 || parts[parts.size() - 4].empty()) {
     return std::unexpected(error(code, std::string(prefix) +
@@ -130,14 +130,14 @@ struct SignedRequest {
   std::vector<std::string> payload_hashes;  // candidates, first is the primary
 };
 
-s3::S3Error unknown_key(std::string_view access_key) {
+core::Error unknown_key(std::string_view access_key) {
   auto e = error(ErrorCode::InvalidAccessKeyId,
                  "The AWS Access Key Id you provided does not exist in our records.");
   e.details.emplace_back("AWSAccessKeyId", std::string(access_key));
   return e;
 }
 
-s3::S3Error signature_mismatch(const SignedRequest& s, std::string_view sts, std::string_view canonical) {
+core::Error signature_mismatch(const SignedRequest& s, std::string_view sts, std::string_view canonical) {
   auto e = error(ErrorCode::SignatureDoesNotMatch,
                  "The request signature we calculated does not match the signature you provided. "
                  "Check your key and signing method.");
@@ -155,7 +155,7 @@ s3::S3Error signature_mismatch(const SignedRequest& s, std::string_view sts, std
 // space; for presigned URLs the payload hash header or UNSIGNED-PAYLOAD) and accepts the
 // first that matches. All spellings decode to the same request, so accepting any of them
 // grants nothing the signer did not sign. Returns the matching payload hash.
-s3::Result<std::string> verify_signature(const RequestView& request, const SignedRequest& s,
+core::Result<std::string> verify_signature(const RequestView& request, const SignedRequest& s,
                                          std::string_view signing_key) {
   std::string missing;
   const std::string headers = canonical_headers(request.headers, s.signed_headers, &missing);
@@ -208,7 +208,7 @@ bool is_sha256_hex(std::string_view v) {
          });
 }
 
-s3::Result<PayloadMode> payload_mode(std::string_view value) {
+core::Result<PayloadMode> payload_mode(std::string_view value) {
   if (value == kUnsignedPayload) return PayloadMode::Unsigned;
   if (value == kStreamingSigned) return PayloadMode::StreamingSigned;
   if (value == kStreamingSignedTrailer) return PayloadMode::StreamingSignedTrailer;
@@ -239,7 +239,7 @@ Identity make_identity(const SignedRequest& s, std::string signing_key, bool pre
   return id;
 }
 
-s3::Result<void> parse_signed_headers(std::string_view value, SignedRequest& s, ErrorCode code,
+core::Result<void> parse_signed_headers(std::string_view value, SignedRequest& s, ErrorCode code,
                                       std::string_view prefix) {
   s.signed_headers_joined = to_lower(value);
   for (auto name : split(s.signed_headers_joined, ';')) {
@@ -256,7 +256,7 @@ s3::Result<void> parse_signed_headers(std::string_view value, SignedRequest& s, 
 
 // ---- Header auth -------------------------------------------------------------------------
 
-s3::Result<Identity> authenticate_header(const RequestView& request, std::string_view authorization,
+core::Result<Identity> authenticate_header(const RequestView& request, std::string_view authorization,
                                          const SecretLookup& secrets, Clock::time_point now,
                                          SigningKeyCache* cache) {
   constexpr std::string_view kMalformed = "The authorization header is malformed; ";
@@ -341,7 +341,7 @@ s3::Result<Identity> authenticate_header(const RequestView& request, std::string
 
 // ---- Query auth (presigned URLs) ---------------------------------------------------------
 
-s3::Result<std::int64_t> parse_expires(std::string_view text) {
+core::Result<std::int64_t> parse_expires(std::string_view text) {
   std::int64_t value = 0;
   const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) {
@@ -358,7 +358,7 @@ s3::Result<std::int64_t> parse_expires(std::string_view text) {
   return value;
 }
 
-s3::Result<Identity> authenticate_query(const RequestView& request, const QueryParams& query,
+core::Result<Identity> authenticate_query(const RequestView& request, const QueryParams& query,
                                         const SecretLookup& secrets, Clock::time_point now,
                                         SigningKeyCache* cache) {
   const auto algorithm = query.find("X-Amz-Algorithm");
@@ -500,7 +500,7 @@ bool is_streaming(PayloadMode mode) {
          mode == PayloadMode::StreamingUnsignedTrailer;
 }
 
-s3::Result<Identity> authenticate(const RequestView& request, const SecretLookup& secrets, Clock::time_point now,
+core::Result<Identity> authenticate(const RequestView& request, const SecretLookup& secrets, Clock::time_point now,
                                   SigningKeyCache* cache) {
   const auto authorization = request.header("authorization");
   const QueryParams query(request.raw_query);
@@ -527,7 +527,7 @@ s3::Result<Identity> authenticate(const RequestView& request, const SecretLookup
   return Identity{};
 }
 
-s3::Result<void> verify_payload_sha256(const Identity& identity, std::string_view computed_raw_sha256) {
+core::Result<void> verify_payload_sha256(const Identity& identity, std::string_view computed_raw_sha256) {
   if (identity.payload != PayloadMode::Sha256) return {};
   const std::string computed = to_hex(computed_raw_sha256);
   if (constant_time_equal(computed, identity.payload_sha256)) return {};
@@ -538,7 +538,7 @@ s3::Result<void> verify_payload_sha256(const Identity& identity, std::string_vie
   return std::unexpected(e);
 }
 
-s3::Result<std::optional<ExpectedChecksum>> expected_checksum(const RequestView& request) {
+core::Result<std::optional<ExpectedChecksum>> expected_checksum(const RequestView& request) {
   std::vector<ExpectedChecksum> found;
   for (const auto& [name, value] : request.headers) {
     if (auto algorithm = checksum_from_header(name)) found.push_back({*algorithm, value, false});

@@ -16,7 +16,7 @@
 
 #include "auth/checksum.h"
 #include "auth/signing_key_cache.h"
-#include "s3/error.h"
+#include "core/error.h"
 
 namespace auth {
 
@@ -68,7 +68,7 @@ struct Credential {
 };
 // Parses one; a malformed value -> `code` with S3's message after `message_prefix`
 // (e.g. "Error parsing the X-Amz-Credential parameter; ").
-s3::Result<Credential> parse_credential(std::string_view value, s3::ErrorCode code, std::string_view message_prefix);
+core::Result<Credential> parse_credential(std::string_view value, core::ErrorCode code, std::string_view message_prefix);
 
 // Secret for an access key, or nullopt if the key is unknown.
 using SecretLookup = std::function<std::optional<std::string>(std::string_view access_key)>;
@@ -94,13 +94,13 @@ using SecretLookup = std::function<std::optional<std::string>(std::string_view a
 //    InvalidRequest "The authorization mechanism you have provided is not supported.
 //    Please use AWS4-HMAC-SHA256."
 //  - `cache` (optional, owned by the caller) memoises signing keys; see signing_key_cache.h.
-s3::Result<Identity> authenticate(const RequestView& request, const SecretLookup& secrets,
+core::Result<Identity> authenticate(const RequestView& request, const SecretLookup& secrets,
                                   std::chrono::system_clock::time_point now, SigningKeyCache* cache = nullptr);
 
 // For PayloadMode::Sha256: compare the body's raw SHA-256 with what was signed.
 // Mismatch -> XAmzContentSHA256Mismatch (details ClientComputedContentSHA256,
 // S3ComputedContentSHA256). Other modes: always ok.
-s3::Result<void> verify_payload_sha256(const Identity& identity, std::string_view computed_raw_sha256);
+core::Result<void> verify_payload_sha256(const Identity& identity, std::string_view computed_raw_sha256);
 
 // A checksum the client asked us to verify against the whole body.
 struct ExpectedChecksum {
@@ -115,6 +115,6 @@ struct ExpectedChecksum {
 // uploads of real files through such URLs succeed on AWS. More than one -> InvalidRequest ("Expecting a single x-amz-checksum-
 // header"); x-amz-sdk-checksum-algorithm naming a different algorithm -> InvalidRequest.
 // nullopt when there is none.
-s3::Result<std::optional<ExpectedChecksum>> expected_checksum(const RequestView& request);
+core::Result<std::optional<ExpectedChecksum>> expected_checksum(const RequestView& request);
 
 }  // namespace auth

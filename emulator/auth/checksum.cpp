@@ -229,32 +229,32 @@ std::string composite_checksum(ChecksumAlgorithm algorithm,
   return base64_encode(h.digest()) + "-" + std::to_string(raw_part_checksums.size());
 }
 
-s3::Result<void> verify_checksum(ChecksumAlgorithm algorithm, std::string_view expected_base64,
+core::Result<void> verify_checksum(ChecksumAlgorithm algorithm, std::string_view expected_base64,
                                  std::string_view computed_raw) {
   const auto expected = base64_decode(expected_base64);
   if (!expected || expected->size() != checksum_size(algorithm)) {
-    return std::unexpected(s3::make_error(
-        s3::ErrorCode::InvalidRequest,
+    return std::unexpected(core::make_error(
+        core::ErrorCode::InvalidRequest,
         "Value for " + std::string(checksum_header(algorithm)) + " header is invalid."));
   }
   if (!constant_time_equal(*expected, computed_raw)) {
-    return std::unexpected(s3::make_error(
-        s3::ErrorCode::BadDigest,
+    return std::unexpected(core::make_error(
+        core::ErrorCode::BadDigest,
         "The " + std::string(checksum_name(algorithm)) +
             " you specified did not match the calculated checksum."));
   }
   return {};
 }
 
-s3::Result<void> verify_content_md5(std::string_view header_value, std::string_view computed_raw_md5) {
+core::Result<void> verify_content_md5(std::string_view header_value, std::string_view computed_raw_md5) {
   const auto expected = base64_decode(header_value);
   if (!expected || expected->size() != 16) {
     return std::unexpected(
-        s3::make_error(s3::ErrorCode::InvalidDigest, "The Content-MD5 you specified was invalid."));
+        core::make_error(core::ErrorCode::InvalidDigest, "The Content-MD5 you specified was invalid."));
   }
   if (!constant_time_equal(*expected, computed_raw_md5)) {
-    return std::unexpected(s3::make_error(
-        s3::ErrorCode::BadDigest, "The Content-MD5 you specified did not match what we received."));
+    return std::unexpected(core::make_error(
+        core::ErrorCode::BadDigest, "The Content-MD5 you specified did not match what we received."));
   }
   return {};
 }

@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "s3/error.h"
+#include "core/error.h"
 
 namespace auth {
 
@@ -67,10 +67,10 @@ std::string composite_checksum(ChecksumAlgorithm algorithm,
 //   malformed value (not base64, wrong size) -> InvalidRequest
 //     "Value for x-amz-checksum-crc32 header is invalid."
 //   mismatch -> BadDigest "The CRC32 you specified did not match the calculated checksum."
-s3::Result<void> verify_checksum(ChecksumAlgorithm algorithm, std::string_view expected_base64,
+core::Result<void> verify_checksum(ChecksumAlgorithm algorithm, std::string_view expected_base64,
                                  std::string_view computed_raw);
 
 // Content-MD5 check: malformed -> InvalidDigest, mismatch -> BadDigest (S3's messages).
-s3::Result<void> verify_content_md5(std::string_view header_value, std::string_view computed_raw_md5);
+core::Result<void> verify_content_md5(std::string_view header_value, std::string_view computed_raw_md5);
 
 }  // namespace auth

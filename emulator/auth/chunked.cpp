@@ -16,19 +16,19 @@ namespace {
 using http::to_lower;
 using http::trim;
 
-using s3::ErrorCode;
+using core::ErrorCode;
 
 // A chunk header is "<hex>;chunk-signature=<64 hex>" (~90 bytes); trailer lines are short
 // too. Anything longer is not aws-chunked and is refused instead of buffered.
 constexpr std::size_t kMaxLine = 4096;
 constexpr std::size_t kMaxTrailers = 16;
 
-s3::S3Error malformed(std::string what) {
-  return s3::make_error(ErrorCode::InvalidRequest, "Malformed aws-chunked body: " + std::move(what));
+core::Error malformed(std::string what) {
+  return core::make_error(ErrorCode::InvalidRequest, "Malformed aws-chunked body: " + std::move(what));
 }
 
-s3::S3Error incomplete() {
-  return s3::make_error(ErrorCode::IncompleteBody,
+core::Error incomplete() {
+  return core::make_error(ErrorCode::IncompleteBody,
                         "You did not provide the number of bytes specified by the "
                         "x-amz-decoded-content-length HTTP header.");
 }
@@ -58,24 +58,24 @@ struct ChunkedDecoder::State {
   std::string canonical_trailers;   // "name:value\n" for each, as signed
   bool trailer_signature_seen = false;
   std::optional<std::pair<ChecksumAlgorithm, std::string>> verified;
-  std::optional<s3::S3Error> failure;
+  std::optional<core::Error> failure;
 
-  s3::Result<void> feed(std::string_view raw, std::string& out);
-  s3::Result<void> finish();
+  core::Result<void> feed(std::string_view raw, std::string& out);
+  core::Result<void> finish();
 
  private:
   // Appends bytes up to and including CRLF to `line`; returns true once a full line is
   // in `line` (without the CRLF). Consumes from `raw`.
-  s3::Result<bool> take_line(std::string_view& raw);
-  s3::Result<void> on_chunk_header(std::string_view header);
-  s3::Result<void> on_chunk_end();
-  s3::Result<void> on_trailer_line(std::string_view text);
-  s3::Result<void> verify_chunk_signature(std::string_view data_hash_hex);
-  s3::Result<void> verify_trailer_signature(std::string_view claimed);
-  s3::Result<void> check_trailer_checksum();
+  core::Result<bool> take_line(std::string_view& raw);
+  core::Result<void> on_chunk_header(std::string_view header);
+  core::Result<void> on_chunk_end();
+  core::Result<void> on_trailer_line(std::string_view text);
+  core::Result<void> verify_chunk_signature(std::string_view data_hash_hex);
+  core::Result<void> verify_trailer_signature(std::string_view claimed);
+  core::Result<void> check_trailer_checksum();
 };
 
-s3::Result<bool> ChunkedDecoder::State::take_line(std::string_view& raw) {
+core::Result<bool> ChunkedDecoder::State::take_line(std::string_view& raw) {
   const std::size_t newline = raw.find('\n');
   const std::size_t take = newline == std::string_view::npos ? raw.size() : newline + 1;
   if (line.size() + take > kMaxLine) return std::unexpected(malformed("line too long"));
@@ -87,13 +87,13 @@ s3::Result<bool> ChunkedDecoder::State::take_line(std::string_view& raw) {
   return true;
 }
 
-s3::Result<void> ChunkedDecoder::State::verify_chunk_signature(std::string_view data_hash_hex) {
+core::Result<void> ChunkedDecoder::State::verify_chunk_signature(std::string_view data_hash_hex) {
   std::string sts = "AWS4-HMAC-SHA256-PAYLOAD\n";
   sts.append(amz_date).append("\n").append(scope).append("\n").append(previous_signature).append("\n");
   sts.append(kEmptySha256).append("\n").append(data_hash_hex);
   const std::string expected = sign(signing_key, sts);
   if (!constant_time_equal(expected, chunk_signature)) {
-    auto e = s3::make_error(ErrorCode::SignatureDoesNotMatch,
+    auto e = core::make_error(ErrorCode::SignatureDoesNotMatch,
                             "The request signature we calculated does not match the signature you "
                             "provided. Check your key and signing method.");
     e.details.emplace_back("StringToSign", sts);
@@ -104,7 +104,7 @@ s3::Result<void> ChunkedDecoder::State::verify_chunk_signature(std::string_view 
   return {};
 }
 
-s3::Result<void> ChunkedDecoder::State::on_chunk_header(std::string_view header) {
+core::Result<void> ChunkedDecoder::State::on_chunk_header(std::string_view header) {
   const std::size_t semicolon = header.find(';');
   const std::string_view size_text = trim(header.substr(0, semicolon));
   if (size_text.empty() || size_text.size() > 15 ||
@@ -122,7 +122,7 @@ s3::Result<void> ChunkedDecoder::State::on_chunk_header(std::string_view header)
   }
 
   if (declared_length >= 0 && decoded + static_cast<std::int64_t>(chunk_remaining) > declared_length) {
-    return std::unexpected(s3::make_error(ErrorCode::IncompleteBody,
+    return std::unexpected(core::make_error(ErrorCode::IncompleteBody,
                                           "The aws-chunked body is longer than x-amz-decoded-content-length."));
   }
 
@@ -138,7 +138,7 @@ s3::Result<void> ChunkedDecoder::State::on_chunk_header(std::string_view header)
   return {};
 }
 
-s3::Result<void> ChunkedDecoder::State::on_chunk_end() {
+core::Result<void> ChunkedDecoder::State::on_chunk_end() {
   if (signed_chunks) {
     if (auto ok = verify_chunk_signature(to_hex(chunk_hash.digest())); !ok) return ok;
   }
@@ -146,12 +146,12 @@ s3::Result<void> ChunkedDecoder::State::on_chunk_end() {
   return {};
 }
 
-s3::Result<void> ChunkedDecoder::State::verify_trailer_signature(std::string_view claimed) {
+core::Result<void> ChunkedDecoder::State::verify_trailer_signature(std::string_view claimed) {
   std::string sts = "AWS4-HMAC-SHA256-TRAILER\n";
   sts.append(amz_date).append("\n").append(scope).append("\n").append(previous_signature).append("\n");
   sts.append(sha256_hex(canonical_trailers));
   if (!constant_time_equal(sign(signing_key, sts), claimed)) {
-    auto e = s3::make_error(ErrorCode::SignatureDoesNotMatch,
+    auto e = core::make_error(ErrorCode::SignatureDoesNotMatch,
                             "The request signature we calculated does not match the signature you "
                             "provided. Check your key and signing method.");
     e.details.emplace_back("StringToSign", sts);
@@ -162,7 +162,7 @@ s3::Result<void> ChunkedDecoder::State::verify_trailer_signature(std::string_vie
   return {};
 }
 
-s3::Result<void> ChunkedDecoder::State::on_trailer_line(std::string_view text) {
+core::Result<void> ChunkedDecoder::State::on_trailer_line(std::string_view text) {
   if (text.empty()) {
     // A blank line ends the trailer section once something was in it; a blank line before
     // any trailer is the "0\r\n\r\n" some clients put before the trailer, or the end of a
@@ -181,7 +181,7 @@ s3::Result<void> ChunkedDecoder::State::on_trailer_line(std::string_view text) {
   }
   if (trailers.size() >= kMaxTrailers) return std::unexpected(malformed("too many trailers"));
   if (auto algorithm = checksum_from_header(name); algorithm && algorithm != trailer_checksum) {
-    return std::unexpected(s3::make_error(ErrorCode::InvalidRequest,
+    return std::unexpected(core::make_error(ErrorCode::InvalidRequest,
                                           "The trailer " + name + " was not declared in x-amz-trailer."));
   }
   canonical_trailers += name + ":" + value + "\n";
@@ -189,7 +189,7 @@ s3::Result<void> ChunkedDecoder::State::on_trailer_line(std::string_view text) {
   return {};
 }
 
-s3::Result<void> ChunkedDecoder::State::feed(std::string_view raw, std::string& out) {
+core::Result<void> ChunkedDecoder::State::feed(std::string_view raw, std::string& out) {
   while (!raw.empty()) {
     switch (step) {
       case Step::ChunkHeader: {
@@ -247,12 +247,12 @@ s3::Result<void> ChunkedDecoder::State::feed(std::string_view raw, std::string& 
   return {};
 }
 
-s3::Result<void> ChunkedDecoder::State::check_trailer_checksum() {
+core::Result<void> ChunkedDecoder::State::check_trailer_checksum() {
   if (!trailer_checksum) return {};
   const auto header = checksum_header(*trailer_checksum);
   const auto it = std::find_if(trailers.begin(), trailers.end(), [&](const auto& t) { return t.first == header; });
   if (it == trailers.end()) {
-    return std::unexpected(s3::make_error(ErrorCode::InvalidRequest,
+    return std::unexpected(core::make_error(ErrorCode::InvalidRequest,
                                           "The trailer " + std::string(header) +
                                               " was declared in x-amz-trailer but not sent."));
   }
@@ -261,7 +261,7 @@ s3::Result<void> ChunkedDecoder::State::check_trailer_checksum() {
   return {};
 }
 
-s3::Result<void> ChunkedDecoder::State::finish() {
+core::Result<void> ChunkedDecoder::State::finish() {
   // A last trailer line without its CRLF still counts (some clients end the body there).
   if (step == Step::Trailer && !line.empty()) {
     const std::string text = std::move(line);
@@ -273,7 +273,7 @@ s3::Result<void> ChunkedDecoder::State::finish() {
                      (step == Step::Trailer && line.empty());
   if (!ended) return std::unexpected(incomplete());
   if (signed_trailer && !trailers.empty() && !trailer_signature_seen) {
-    return std::unexpected(s3::make_error(ErrorCode::SignatureDoesNotMatch,
+    return std::unexpected(core::make_error(ErrorCode::SignatureDoesNotMatch,
                                           "The trailer was not signed (x-amz-trailer-signature missing)."));
   }
   if (declared_length >= 0 && decoded != declared_length) return std::unexpected(incomplete());
@@ -302,14 +302,14 @@ ChunkedDecoder::ChunkedDecoder(ChunkedDecoder&&) noexcept = default;
 ChunkedDecoder& ChunkedDecoder::operator=(ChunkedDecoder&&) noexcept = default;
 ChunkedDecoder::~ChunkedDecoder() = default;
 
-s3::Result<void> ChunkedDecoder::feed(std::string_view raw, std::string& out_payload) {
+core::Result<void> ChunkedDecoder::feed(std::string_view raw, std::string& out_payload) {
   if (state_->failure) return std::unexpected(*state_->failure);
   auto result = state_->feed(raw, out_payload);
   if (!result) state_->failure = result.error();
   return result;
 }
 
-s3::Result<void> ChunkedDecoder::finish() {
+core::Result<void> ChunkedDecoder::finish() {
   if (state_->failure) return std::unexpected(*state_->failure);
   auto result = state_->finish();
   if (!result) state_->failure = result.error();

@@ -20,7 +20,7 @@
 
 #include "auth/authenticate.h"
 #include "auth/checksum.h"
-#include "s3/error.h"
+#include "core/error.h"
 
 namespace auth {
 
@@ -40,12 +40,12 @@ class ChunkedDecoder {
   // Errors: SignatureDoesNotMatch (chunk or trailer signature), InvalidRequest
   // (malformed framing, undeclared trailer), IncompleteBody (more data than declared).
   // After an error the decoder stays failed.
-  s3::Result<void> feed(std::string_view raw, std::string& out_payload);
+  core::Result<void> feed(std::string_view raw, std::string& out_payload);
 
   // The body ended: the final 0-size chunk and the trailer (if any) must have been seen
   // (IncompleteBody otherwise), the decoded length must equal the declared one
   // (IncompleteBody), and a declared trailer checksum must match (BadDigest).
-  s3::Result<void> finish();
+  core::Result<void> finish();
 
   // Trailer headers, names lowercased, x-amz-trailer-signature excluded.
   const std::vector<std::pair<std::string, std::string>>& trailers() const;

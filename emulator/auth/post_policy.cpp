@@ -12,19 +12,19 @@ namespace {
 using http::iequals;
 using http::to_lower;
 using Json = nlohmann::json;
-using s3::ErrorCode;
+using core::ErrorCode;
 using Clock = std::chrono::system_clock;
 
-s3::S3Error invalid_policy(std::string_view reason) {
-  return s3::make_error(ErrorCode::InvalidPolicyDocument, "Invalid Policy: " + std::string(reason));
+core::Error invalid_policy(std::string_view reason) {
+  return core::make_error(ErrorCode::InvalidPolicyDocument, "Invalid Policy: " + std::string(reason));
 }
 
-s3::S3Error denied_by_policy(std::string_view reason) {
-  return s3::make_error(ErrorCode::AccessDenied, "Invalid according to Policy: " + std::string(reason));
+core::Error denied_by_policy(std::string_view reason) {
+  return core::make_error(ErrorCode::AccessDenied, "Invalid according to Policy: " + std::string(reason));
 }
 
-s3::S3Error missing_field(std::string_view name) {
-  auto e = s3::make_error(ErrorCode::InvalidArgument,
+core::Error missing_field(std::string_view name) {
+  auto e = core::make_error(ErrorCode::InvalidArgument,
                           "Bucket POST must contain a field named '" + std::string(name) +
                               "'.  If it is specified, please check the order of the fields.");
   e.details.emplace_back("ArgumentName", std::string(name));
@@ -80,7 +80,7 @@ std::optional<Clock::time_point> parse_expiration(std::string_view s) {
 
 // A content-length-range bound: a non-negative integer, or a string of digits (S3 accepts
 // ["content-length-range", "5", "10"]); any other string makes the condition fail.
-s3::Result<std::optional<std::int64_t>> length_bound(const Json& value) {
+core::Result<std::optional<std::int64_t>> length_bound(const Json& value) {
   if (value.is_number_integer()) {
     if (value.is_number_unsigned()) {
       auto v = value.get<std::uint64_t>();
@@ -117,7 +117,7 @@ std::string condition_field(std::string_view name) {
   return starts_with(name, "$") ? to_lower(name.substr(1)) : std::string{};
 }
 
-s3::Result<PostPolicyCondition> parse_condition(const Json& item) {
+core::Result<PostPolicyCondition> parse_condition(const Json& item) {
   PostPolicyCondition c;
   if (item.is_object()) {
     if (item.size() != 1)
@@ -186,8 +186,8 @@ bool exempt_from_conditions(std::string_view name) {
 
 // ---- Signatures ---------------------------------------------------------------------------
 
-s3::S3Error signature_mismatch(std::string_view access_key, std::string_view policy, std::string_view provided) {
-  auto e = s3::make_error(ErrorCode::SignatureDoesNotMatch,
+core::Error signature_mismatch(std::string_view access_key, std::string_view policy, std::string_view provided) {
+  auto e = core::make_error(ErrorCode::SignatureDoesNotMatch,
                           "The request signature we calculated does not match the signature you provided. "
                           "Check your key and signing method.");
   e.details.emplace_back("AWSAccessKeyId", std::string(access_key));
@@ -197,21 +197,21 @@ s3::S3Error signature_mismatch(std::string_view access_key, std::string_view pol
   return e;
 }
 
-s3::S3Error unknown_key(std::string_view access_key) {
-  auto e = s3::make_error(ErrorCode::InvalidAccessKeyId);
+core::Error unknown_key(std::string_view access_key) {
+  auto e = core::make_error(ErrorCode::InvalidAccessKeyId);
   e.details.emplace_back("AWSAccessKeyId", std::string(access_key));
   return e;
 }
 
-s3::S3Error invalid_argument(std::string message, std::string_view name, std::string_view value) {
-  auto e = s3::make_error(ErrorCode::InvalidArgument, std::move(message));
+core::Error invalid_argument(std::string message, std::string_view name, std::string_view value) {
+  auto e = core::make_error(ErrorCode::InvalidArgument, std::move(message));
   e.details.emplace_back("ArgumentName", std::string(name));
   e.details.emplace_back("ArgumentValue", std::string(value));
   return e;
 }
 
 // SigV4: hex HMAC-SHA256 of the policy text under the signing key of the credential's scope.
-s3::Result<std::string> verify_v4(const PostFormFields& fields, const SecretLookup& secrets) {
+core::Result<std::string> verify_v4(const PostFormFields& fields, const SecretLookup& secrets) {
   auto algorithm = post_form_value(fields, "x-amz-algorithm");
   if (!algorithm) return std::unexpected(missing_field("X-Amz-Algorithm"));
   auto credential_text = post_form_value(fields, "x-amz-credential");
@@ -224,7 +224,7 @@ s3::Result<std::string> verify_v4(const PostFormFields& fields, const SecretLook
   if (!policy) return std::unexpected(missing_field("Policy"));
 
   if (*algorithm != kAlgorithm)
-    return std::unexpected(s3::make_error(ErrorCode::InvalidRequest,
+    return std::unexpected(core::make_error(ErrorCode::InvalidRequest,
                                           "The authorization mechanism you have provided is not supported. Please "
                                           "use AWS4-HMAC-SHA256."));
   auto credential = parse_credential(*credential_text, ErrorCode::InvalidArgument, "");
@@ -246,7 +246,7 @@ s3::Result<std::string> verify_v4(const PostFormFields& fields, const SecretLook
 }
 
 // SigV2: base64 HMAC-SHA1 of the policy text under the secret itself.
-s3::Result<std::string> verify_v2(const PostFormFields& fields, const SecretLookup& secrets) {
+core::Result<std::string> verify_v2(const PostFormFields& fields, const SecretLookup& secrets) {
   auto access_key = post_form_value(fields, "awsaccesskeyid");
   if (!access_key) return std::unexpected(missing_field("AWSAccessKeyId"));
   auto signature = post_form_value(fields, "signature");
@@ -287,7 +287,7 @@ std::string expand_filename(std::string_view value, const std::optional<std::str
   }
 }
 
-s3::Result<PostPolicy> parse_post_policy(std::string_view policy_base64) {
+core::Result<PostPolicy> parse_post_policy(std::string_view policy_base64) {
   // Clients may wrap long base64 lines; the signature covers the text as sent, the JSON
   // is what it encodes.
   std::string compact;
@@ -322,7 +322,7 @@ s3::Result<PostPolicy> parse_post_policy(std::string_view policy_base64) {
   return policy;
 }
 
-s3::Result<void> check_post_policy(const PostPolicy& policy, const PostFormFields& fields, std::string_view bucket,
+core::Result<void> check_post_policy(const PostPolicy& policy, const PostFormFields& fields, std::string_view bucket,
                                    Clock::time_point now) {
   if (now > policy.expiration) return std::unexpected(denied_by_policy("Policy expired."));
   for (const auto& c : policy.conditions) {
@@ -348,17 +348,17 @@ s3::Result<void> check_post_policy(const PostPolicy& policy, const PostFormField
   return {};
 }
 
-s3::Result<void> check_post_content_length(const PostPolicy& policy, std::int64_t size) {
+core::Result<void> check_post_content_length(const PostPolicy& policy, std::int64_t size) {
   for (const auto& c : policy.conditions) {
     if (c.kind != PostPolicyCondition::Kind::ContentLengthRange || !c.min || !c.max) continue;
     if (size > *c.max) {
-      auto e = s3::make_error(ErrorCode::EntityTooLarge, "Your proposed upload exceeds the maximum allowed size");
+      auto e = core::make_error(ErrorCode::EntityTooLarge, "Your proposed upload exceeds the maximum allowed size");
       e.details.emplace_back("ProposedSize", std::to_string(size));
       e.details.emplace_back("MaxSizeAllowed", std::to_string(*c.max));
       return std::unexpected(e);
     }
     if (size < *c.min) {
-      auto e = s3::make_error(ErrorCode::EntityTooSmall, "Your proposed upload is smaller than the minimum allowed size");
+      auto e = core::make_error(ErrorCode::EntityTooSmall, "Your proposed upload is smaller than the minimum allowed size");
       e.details.emplace_back("ProposedSize", std::to_string(size));
       e.details.emplace_back("MinSizeAllowed", std::to_string(*c.min));
       return std::unexpected(e);
@@ -376,7 +376,7 @@ std::optional<std::int64_t> post_max_content_length(const PostPolicy& policy) {
   return smallest;
 }
 
-s3::Result<PostAuthorization> authenticate_post_form(const PostFormFields& fields, const SecretLookup& secrets) {
+core::Result<PostAuthorization> authenticate_post_form(const PostFormFields& fields, const SecretLookup& secrets) {
   auto has = [&](std::string_view name) { return post_form_value(fields, name).has_value(); };
   bool v4 = has("x-amz-algorithm") || has("x-amz-credential") || has("x-amz-signature") || has("x-amz-date");
   bool v2 = has("awsaccesskeyid") || has("signature");

@@ -32,7 +32,7 @@
 #include <vector>
 
 #include "auth/authenticate.h"
-#include "s3/error.h"
+#include "core/error.h"
 
 namespace auth {
 
@@ -65,16 +65,16 @@ struct PostPolicy {
 // Decodes the base64 policy and reads its JSON: {"expiration": ISO 8601 UTC,
 // "conditions": [{"field": "value"} | ["eq"|"starts-with", "$field", "value"] |
 // ["content-length-range", min, max], ...]}. InvalidPolicyDocument otherwise.
-s3::Result<PostPolicy> parse_post_policy(std::string_view policy_base64);
+core::Result<PostPolicy> parse_post_policy(std::string_view policy_base64);
 
 // Expiration against `now`, then every condition against the fields (`bucket` is the one
 // the request addressed; content-length-range only needs numeric bounds here), then that
 // every field is named by some condition.
-s3::Result<void> check_post_policy(const PostPolicy& policy, const PostFormFields& fields, std::string_view bucket,
+core::Result<void> check_post_policy(const PostPolicy& policy, const PostFormFields& fields, std::string_view bucket,
                                    std::chrono::system_clock::time_point now);
 
 // The upload's real size against every content-length-range (bounds inclusive).
-s3::Result<void> check_post_content_length(const PostPolicy& policy, std::int64_t size);
+core::Result<void> check_post_content_length(const PostPolicy& policy, std::int64_t size);
 // The smallest upper bound, to stop reading a body that is already too large.
 std::optional<std::int64_t> post_max_content_length(const PostPolicy& policy);
 
@@ -86,6 +86,6 @@ struct PostAuthorization {
 
 // Reads the signature fields (SigV4 or SigV2), verifies the signature over the policy text
 // as sent, then parses the policy. A form without signature fields is anonymous.
-s3::Result<PostAuthorization> authenticate_post_form(const PostFormFields& fields, const SecretLookup& secrets);
+core::Result<PostAuthorization> authenticate_post_form(const PostFormFields& fields, const SecretLookup& secrets);
 
 }  // namespace auth

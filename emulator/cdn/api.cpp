@@ -4,8 +4,9 @@
 #include <chrono>
 
 #include "auth/crypto.h"
+#include "core/time.h"
 #include "cdn/edge.h"
-#include "s3/xml.h"
+#include "core/xml.h"
 
 namespace cdn {
 namespace {
@@ -16,13 +17,8 @@ constexpr std::string_view kVersion = "/2020-05-31/";
 constexpr const char* kCachingOptimized = "658327ea-f89d-4fab-a63d-7e88639e58f6";
 constexpr const char* kSimpleCors = "60669652-455b-4ae9-85a4-c4c02393f86c";
 
-using s3::xml::add;
-using s3::xml::add_bool;
-
-std::int64_t system_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+using core::xml::add;
+using core::xml::add_bool;
 
 pugi::xml_node add_quantity(pugi::xml_node parent, const char* name, std::size_t quantity) {
   auto node = parent.append_child(name);
@@ -152,7 +148,7 @@ void write_invalidation_batch(pugi::xml_node node, const Invalidation& inv) {
   add(node, "CallerReference", inv.caller_reference);
 }
 
-http::Response xml_response(int status, const s3::xml::Document& doc) {
+http::Response xml_response(int status, const core::xml::Document& doc) {
   http::Response response;
   response.status = status;
   response.body = doc.str();
@@ -190,8 +186,8 @@ bool Service::is_api_request(const http::Request& request) {
   return scope.starts_with("cloudfront/");
 }
 
-http::Response Service::api_error(s3::S3Error error, const http::Request& request) const {
-  s3::xml::Document doc("ErrorResponse", kNamespace);
+http::Response Service::api_error(core::Error error, const http::Request& request) const {
+  core::xml::Document doc("ErrorResponse", kNamespace);
   auto e = doc.root().append_child("Error");
   int status = error.http_status();
   add(e, "Type", status >= 500 ? "Receiver" : "Sender");
@@ -212,20 +208,20 @@ http::Response Service::api(http::Request& request, http::RequestBody& body) {
   // the body's hash, which we compute ourselves.
   auth::RequestView view{request.method, request.raw_path, request.raw_query, request.headers};
   if (!view.header("x-amz-content-sha256")) view.headers.emplace_back("x-amz-content-sha256", auth::sha256_hex(payload));
-  auto now = std::chrono::system_clock::time_point(std::chrono::milliseconds(system_ms()));
+  auto now = std::chrono::system_clock::time_point(std::chrono::milliseconds(core::system_now_ms()));
   auto identity = auth::authenticate(view, options_.secrets, now);
   if (!identity) return api_error(identity.error(), request);
   if (identity->anonymous || identity->service != "cloudfront")
-    return api_error(s3::make_error(s3::ErrorCode::AccessDenied), request);
+    return api_error(core::make_error(core::ErrorCode::AccessDenied), request);
 
   std::string_view path = request.path;
   if (!path.starts_with(kVersion))
-    return api_error(s3::make_error(s3::ErrorCode::InvalidArgument, "minicloud speaks CloudFront API 2020-05-31"),
+    return api_error(core::make_error(core::ErrorCode::InvalidArgument, "minicloud speaks CloudFront API 2020-05-31"),
                      request);
   auto parts = segments(path.substr(kVersion.size()));
   const auto& method = request.method;
   auto not_implemented = [&] {
-    return api_error(s3::make_error(s3::ErrorCode::NotImplemented,
+    return api_error(core::make_error(core::ErrorCode::NotImplemented,
                                     "minicloud's CloudFront API has GetDistribution, GetDistributionConfig, "
                                     "ListDistributions, CreateInvalidation, GetInvalidation, ListInvalidations"),
                      request);
@@ -233,7 +229,7 @@ http::Response Service::api(http::Request& request, http::RequestBody& body) {
   if (parts.empty() || parts[0] != "distribution") return not_implemented();
   if (parts.size() == 1) return method == "GET" ? list_distributions(request) : not_implemented();
   const Distribution* d = by_id(parts[1]);
-  if (!d) return api_error(s3::make_error(s3::ErrorCode::NoSuchDistribution), request);
+  if (!d) return api_error(core::make_error(core::ErrorCode::NoSuchDistribution), request);
   if (parts.size() == 2 && method == "GET") return get_distribution(*d, false);
   if (parts.size() == 3 && parts[2] == "config" && method == "GET") return get_distribution(*d, true);
   if (parts.size() >= 3 && parts[2] == "invalidation") {
@@ -246,18 +242,18 @@ http::Response Service::api(http::Request& request, http::RequestBody& body) {
 
 http::Response Service::get_distribution(const Distribution& d, bool config_only) const {
   if (config_only) {
-    s3::xml::Document doc("DistributionConfig", kNamespace);
+    core::xml::Document doc("DistributionConfig", kNamespace);
     write_distribution_config(doc.root(), d);
     auto response = xml_response(200, doc);
     response.set_header("ETag", config_etag(d));
     return response;
   }
-  s3::xml::Document doc("Distribution", kNamespace);
+  core::xml::Document doc("Distribution", kNamespace);
   auto root = doc.root();
   add(root, "Id", d.id);
   add(root, "ARN", arn(d));
   add(root, "Status", "Deployed");
-  add(root, "LastModifiedTime", s3::xml::iso8601_ms(started_ms_));
+  add(root, "LastModifiedTime", core::iso8601_ms(started_ms_));
   add(root, "InProgressInvalidationBatches", std::int64_t{0});
   add(root, "DomainName", d.domain);
   for (const char* signers : {"ActiveTrustedSigners", "ActiveTrustedKeyGroups"}) {
@@ -272,7 +268,7 @@ http::Response Service::get_distribution(const Distribution& d, bool config_only
 }
 
 http::Response Service::list_distributions(const http::Request&) const {
-  s3::xml::Document doc("DistributionList", kNamespace);
+  core::xml::Document doc("DistributionList", kNamespace);
   auto root = doc.root();
   add(root, "Marker", "");
   add(root, "MaxItems", std::int64_t{100});
@@ -285,7 +281,7 @@ http::Response Service::list_distributions(const http::Request&) const {
       add(s, "Id", d.id);
       add(s, "ARN", arn(d));
       add(s, "Status", "Deployed");
-      add(s, "LastModifiedTime", s3::xml::iso8601_ms(started_ms_));
+      add(s, "LastModifiedTime", core::iso8601_ms(started_ms_));
       add(s, "DomainName", d.domain);
       write_common(s, d, true);
       add_bool(s, "Staging", false);
@@ -306,7 +302,7 @@ Invalidation Service::invalidate(const Distribution& distribution, std::string c
   for (std::size_t i = 0; i < 13; ++i) inv.id[i + 1] = kAlphabet[static_cast<unsigned char>(digest[i]) % 36];
   inv.caller_reference = std::move(caller_reference);
   inv.paths = std::move(paths);
-  inv.create_time_ms = system_ms();
+  inv.create_time_ms = core::system_now_ms();
   for (const auto& p : inv.paths) e.cache.invalidate(p);
   std::lock_guard lock(e.mutex);
   e.invalidations.push_back(inv);
@@ -315,18 +311,18 @@ Invalidation Service::invalidate(const Distribution& distribution, std::string c
 
 http::Response Service::create_invalidation(const Distribution& d, std::string_view body,
                                             const http::Request& request) {
-  auto doc = s3::xml::parse(body, "InvalidationBatch");
+  auto doc = core::xml::parse(body, "InvalidationBatch");
   if (!doc) return api_error(doc.error(), request);
   auto batch = doc->child("InvalidationBatch");
-  std::string caller_reference = s3::xml::child_text(batch, "CallerReference");
+  std::string caller_reference = core::xml::child_text(batch, "CallerReference");
   auto paths_node = batch.child("Paths");
   std::vector<std::string> paths;
   for (auto p : paths_node.child("Items").children("Path")) paths.emplace_back(p.text().get());
   auto invalid = [&](std::string message) {
-    return api_error(s3::make_error(s3::ErrorCode::InvalidArgument, std::move(message)), request);
+    return api_error(core::make_error(core::ErrorCode::InvalidArgument, std::move(message)), request);
   };
   if (caller_reference.empty()) return invalid("CallerReference is required.");
-  if (!paths_node || s3::xml::child_text(paths_node, "Quantity") != std::to_string(paths.size()))
+  if (!paths_node || core::xml::child_text(paths_node, "Quantity") != std::to_string(paths.size()))
     return invalid("Your request contains a Quantity that does not match the number of Paths.");
   if (paths.empty()) return invalid("An invalidation needs at least one path.");
   for (const auto& p : paths)
@@ -341,7 +337,7 @@ http::Response Service::create_invalidation(const Distribution& d, std::string_v
     for (const auto& old : e.invalidations) {
       if (old.caller_reference != caller_reference) continue;
       if (old.paths != paths) {
-        s3::xml::Document err("ErrorResponse", kNamespace);
+        core::xml::Document err("ErrorResponse", kNamespace);
         auto node = err.root().append_child("Error");
         add(node, "Type", "Sender");
         add(node, "Code", "InvalidationBatchAlreadyExists");
@@ -355,10 +351,10 @@ http::Response Service::create_invalidation(const Distribution& d, std::string_v
   }
   if (!existing) inv = invalidate(d, caller_reference, paths);
 
-  s3::xml::Document out("Invalidation", kNamespace);
+  core::xml::Document out("Invalidation", kNamespace);
   add(out.root(), "Id", inv.id);
   add(out.root(), "Status", "Completed");
-  add(out.root(), "CreateTime", s3::xml::iso8601_ms(inv.create_time_ms));
+  add(out.root(), "CreateTime", core::iso8601_ms(inv.create_time_ms));
   write_invalidation_batch(out.root().append_child("InvalidationBatch"), inv);
   auto response = xml_response(201, out);
   response.set_header("Location",
@@ -371,14 +367,14 @@ http::Response Service::get_invalidation(const Distribution& d, std::string_view
   std::lock_guard lock(e.mutex);
   for (const auto& inv : e.invalidations) {
     if (inv.id != id) continue;
-    s3::xml::Document out("Invalidation", kNamespace);
+    core::xml::Document out("Invalidation", kNamespace);
     add(out.root(), "Id", inv.id);
     add(out.root(), "Status", "Completed");
-    add(out.root(), "CreateTime", s3::xml::iso8601_ms(inv.create_time_ms));
+    add(out.root(), "CreateTime", core::iso8601_ms(inv.create_time_ms));
     write_invalidation_batch(out.root().append_child("InvalidationBatch"), inv);
     return xml_response(200, out);
   }
-  return api_error(s3::make_error(s3::ErrorCode::NoSuchInvalidation), request);
+  return api_error(core::make_error(core::ErrorCode::NoSuchInvalidation), request);
 }
 
 http::Response Service::list_invalidations(const Distribution& d, const http::Request& request) {
@@ -387,7 +383,7 @@ http::Response Service::list_invalidations(const Distribution& d, const http::Re
     try {
       max_items = std::clamp<std::int64_t>(std::stoll(*m), 1, 1000);
     } catch (...) {
-      return api_error(s3::make_error(s3::ErrorCode::InvalidArgument, "MaxItems must be a number."), request);
+      return api_error(core::make_error(core::ErrorCode::InvalidArgument, "MaxItems must be a number."), request);
     }
   }
   std::string marker = request.query_value("Marker").value_or("");
@@ -403,7 +399,7 @@ http::Response Service::list_invalidations(const Distribution& d, const http::Re
     start = it == newest_first.end() ? newest_first.size() : static_cast<std::size_t>(it - newest_first.begin()) + 1;
   }
   std::size_t end = std::min(newest_first.size(), start + static_cast<std::size_t>(max_items));
-  s3::xml::Document out("InvalidationList", kNamespace);
+  core::xml::Document out("InvalidationList", kNamespace);
   auto root = out.root();
   add(root, "Marker", marker);
   bool truncated = end < newest_first.size();
@@ -416,7 +412,7 @@ http::Response Service::list_invalidations(const Distribution& d, const http::Re
     for (std::size_t i = start; i < end; ++i) {
       auto s = items.append_child("InvalidationSummary");
       add(s, "Id", newest_first[i].id);
-      add(s, "CreateTime", s3::xml::iso8601_ms(newest_first[i].create_time_ms));
+      add(s, "CreateTime", core::iso8601_ms(newest_first[i].create_time_ms));
       add(s, "Status", "Completed");
     }
   }

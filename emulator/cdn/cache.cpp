@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
-#include "s3/xml.h"
+#include "core/time.h"
 
 namespace cdn {
 
@@ -127,7 +127,7 @@ std::int64_t ttl_ms(const CachePolicy& policy, std::string_view cache_control, s
   if (auto s = seconds(directive(cache_control, "s-maxage"))) return clamp(*s);
   if (auto s = seconds(directive(cache_control, "max-age"))) return clamp(*s);
   if (!expires.empty()) {
-    if (auto at = s3::xml::parse_http_date(expires)) return clamp(std::max<std::int64_t>(0, (*at - now_ms) / 1000));
+    if (auto at = core::parse_http_date(expires)) return clamp(std::max<std::int64_t>(0, (*at - now_ms) / 1000));
   }
   return policy.default_ttl * 1000;
 }

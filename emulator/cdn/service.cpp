@@ -7,9 +7,9 @@
 #include "auth/crypto.h"
 #include "cdn/compress.h"
 #include "cdn/edge.h"
+#include "core/time.h"
 #include "http/range.h"
 #include "s3/service.h"
-#include "s3/xml.h"
 
 namespace cdn {
 namespace {
@@ -20,7 +20,7 @@ std::size_t max_cached_object(std::size_t capacity) { return std::min<std::size_
 
 // What status a viewer gets for an origin failure. With full origin access a missing key
 // is 404 (an OAC without s3:ListBucket would see 403; map both in custom_error_responses).
-int origin_status(const s3::S3Error& error) { return error.http_status(); }
+int origin_status(const core::Error& error) { return error.http_status(); }
 
 bool compress_eligible(const CachedObject& object) {
   return object.content_encoding.empty() && compressible_type(object.content_type) &&
@@ -44,7 +44,7 @@ bool etag_matches(std::string_view list, std::string_view etag) {
 // A body served from memory: the provider keeps the cached object alive while it is sent.
 http::BodyProvider body_of(std::shared_ptr<const CachedObject> object, std::int64_t first, std::int64_t length) {
   return http::BodyProvider{length, [object = std::move(object), first, length](std::int64_t offset, char* buf,
-                                                                                std::size_t len) -> s3::Result<std::size_t> {
+                                                                                std::size_t len) -> core::Result<std::size_t> {
                               if (offset >= length) return std::size_t{0};
                               auto n = std::min<std::size_t>(len, static_cast<std::size_t>(length - offset));
                               std::memcpy(buf, object->body.data() + first + offset, n);
@@ -171,7 +171,7 @@ Service::Resolved Service::resolve(Edge& edge, std::string_view path, const std:
 }
 
 Service::Resolved Service::origin_error(Edge& edge, std::string_view path, const std::string& cache_key,
-                                        s3::S3Error error, bool error_pages, const http::Request& request,
+                                        core::Error error, bool error_pages, const http::Request& request,
                                         std::int64_t now) {
   const Distribution& dist = edge.config;
   int status = origin_status(error);
@@ -250,7 +250,7 @@ http::Response Service::respond(const Edge& edge, std::string_view path, Resolve
     const auto& meta = *resolved.meta;
     response.content_type = meta.content_type.empty() ? "binary/octet-stream" : meta.content_type;
     response.set_header("ETag", std::string("\"") + meta.etag + "\"");
-    response.set_header("Last-Modified", s3::xml::http_date(meta.last_modified_ms));
+    response.set_header("Last-Modified", core::http_date(meta.last_modified_ms));
     if (!meta.cache_control.empty()) response.set_header("Cache-Control", meta.cache_control);
     if (!meta.content_encoding.empty()) response.set_header("Content-Encoding", meta.content_encoding);
     auto reader = resolved.reader;
@@ -266,7 +266,7 @@ http::Response Service::respond(const Edge& edge, std::string_view path, Resolve
   std::string etag = (object->weak_etag ? "W/\"" : "\"") + object->etag + "\"";
   response.status = object->status;
   if (!object->etag.empty()) response.set_header("ETag", etag);
-  if (object->last_modified_ms) response.set_header("Last-Modified", s3::xml::http_date(object->last_modified_ms));
+  if (object->last_modified_ms) response.set_header("Last-Modified", core::http_date(object->last_modified_ms));
   if (!object->cache_control.empty()) response.set_header("Cache-Control", object->cache_control);
   add_edge_headers(response, dist, resolved.x_cache, resolved.age_s, request, options_.pop);
   if (behavior.response_headers_policy == "SimpleCORS") response.set_header("Access-Control-Allow-Origin", "*");
@@ -277,7 +277,7 @@ http::Response Service::respond(const Edge& edge, std::string_view path, Resolve
     auto if_modified = request.header("If-Modified-Since");
     bool not_modified = if_none_match ? etag_matches(*if_none_match, object->etag) : false;
     if (!if_none_match && if_modified) {
-      auto t = s3::xml::parse_http_date(*if_modified);
+      auto t = core::parse_http_date(*if_modified);
       not_modified = t && object->last_modified_ms / 1000 <= *t / 1000;
     }
     if (not_modified) {

@@ -84,12 +84,12 @@ class Service {
   Edge& edge(const Distribution& distribution);
   Resolved resolve(Edge& edge, std::string_view path, const std::string& base_key, const std::string& encoding,
                    bool error_pages, const http::Request& request, std::int64_t now);
-  Resolved origin_error(Edge& edge, std::string_view path, const std::string& cache_key, s3::S3Error error,
+  Resolved origin_error(Edge& edge, std::string_view path, const std::string& cache_key, core::Error error,
                         bool error_pages, const http::Request& request, std::int64_t now);
   http::Response respond(const Edge& edge, std::string_view path, Resolved resolved, const http::Request& request,
                          std::int64_t now) const;
 
-  http::Response api_error(s3::S3Error error, const http::Request& request) const;
+  http::Response api_error(core::Error error, const http::Request& request) const;
   http::Response get_distribution(const Distribution& d, bool config_only) const;
   http::Response list_distributions(const http::Request& request) const;
   http::Response create_invalidation(const Distribution& d, std::string_view body, const http::Request& request);

@@ -70,7 +70,7 @@ void list(const EventsOptions& options) {
 void replay(const EventsOptions& options) {
   auto log = open_log(options.data_dir);
   if (auto ok = log->replay(options.replay_id, now_ms()); !ok)
-    fail(ok.error().effective_message(), ok.error().code == s3::ErrorCode::NoSuchKey ? 2 : 1);
+    fail(ok.error().effective_message(), ok.error().code == core::ErrorCode::NoSuchKey ? 2 : 1);
   std::printf("event %lld queued again\n", static_cast<long long>(options.replay_id));
 }
 

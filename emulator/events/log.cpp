@@ -53,7 +53,7 @@ const std::vector<store::Migration>& event_log_migrations() {
   return steps;
 }
 
-s3::Result<std::unique_ptr<EventLog>> EventLog::open(const std::filesystem::path& file, bool recover,
+core::Result<std::unique_ptr<EventLog>> EventLog::open(const std::filesystem::path& file, bool recover,
                                                      std::int64_t now_ms) {
   auto db = store::Database::open(file, /*exclusive=*/false);
   if (!db) return std::unexpected(db.error());
@@ -73,7 +73,7 @@ s3::Result<std::unique_ptr<EventLog>> EventLog::open(const std::filesystem::path
   return log;
 }
 
-s3::Result<std::int64_t> EventLog::enqueue(Delivery d) {
+core::Result<std::int64_t> EventLog::enqueue(Delivery d) {
   std::lock_guard lock(mutex_);
   auto s = db_.prepare(
       "INSERT INTO deliveries (created_ms, bucket, key, event_name, target_kind, target, endpoint, configuration_id,"
@@ -84,13 +84,13 @@ s3::Result<std::int64_t> EventLog::enqueue(Delivery d) {
   s->bind(10, d.next_attempt_ms).bind(11, d.created_ms).bind(12, static_cast<std::int64_t>(d.depth));
   auto row = s->step();
   if (!row) return std::unexpected(row.error());
-  if (!*row) return std::unexpected(s3::make_error(s3::ErrorCode::InternalError, "enqueue: no id returned"));
+  if (!*row) return std::unexpected(core::make_error(core::ErrorCode::InternalError, "enqueue: no id returned"));
   std::int64_t id = s->column_int(0);
   s->reset();
   return id;
 }
 
-s3::Result<std::optional<Delivery>> EventLog::claim(std::int64_t now_ms) {
+core::Result<std::optional<Delivery>> EventLog::claim(std::int64_t now_ms) {
   std::lock_guard lock(mutex_);
   auto tx = store::Transaction::begin(db_);
   if (!tx) return std::unexpected(tx.error());
@@ -113,7 +113,7 @@ s3::Result<std::optional<Delivery>> EventLog::claim(std::int64_t now_ms) {
   return std::optional<Delivery>(std::move(d));
 }
 
-s3::Result<std::optional<std::int64_t>> EventLog::next_due_ms() {
+core::Result<std::optional<std::int64_t>> EventLog::next_due_ms() {
   std::lock_guard lock(mutex_);
   auto s = db_.prepare("SELECT MIN(next_attempt_ms) FROM deliveries WHERE status = 'queued'");
   if (!s) return std::unexpected(s.error());
@@ -123,7 +123,7 @@ s3::Result<std::optional<std::int64_t>> EventLog::next_due_ms() {
   return std::optional<std::int64_t>(s->column_int(0));
 }
 
-s3::Result<void> EventLog::finish(std::int64_t id, bool ok, const std::string& error_or_result, std::int64_t started_ms,
+core::Result<void> EventLog::finish(std::int64_t id, bool ok, const std::string& error_or_result, std::int64_t started_ms,
                                   std::int64_t now_ms, int max_retries, std::int64_t retry_delay_ms) {
   std::lock_guard lock(mutex_);
   auto tx = store::Transaction::begin(db_);
@@ -133,7 +133,7 @@ s3::Result<void> EventLog::finish(std::int64_t id, bool ok, const std::string& e
   q->bind(1, id);
   auto row = q->step();
   if (!row) return std::unexpected(row.error());
-  if (!*row) return std::unexpected(s3::make_error(s3::ErrorCode::NoSuchKey, "no event " + std::to_string(id)));
+  if (!*row) return std::unexpected(core::make_error(core::ErrorCode::NoSuchKey, "no event " + std::to_string(id)));
   int attempts = static_cast<int>(q->column_int(0));
   q->reset();
   std::int64_t duration = now_ms - started_ms;
@@ -154,14 +154,14 @@ s3::Result<void> EventLog::finish(std::int64_t id, bool ok, const std::string& e
   return tx->commit();
 }
 
-s3::Result<void> EventLog::stop(std::int64_t id, const std::string& reason, std::int64_t now_ms) {
+core::Result<void> EventLog::stop(std::int64_t id, const std::string& reason, std::int64_t now_ms) {
   std::lock_guard lock(mutex_);
   auto u = db_.prepare("UPDATE deliveries SET status = 'stopped', error = ?, updated_ms = ? WHERE id = ?");
   if (!u) return std::unexpected(u.error());
   return u->bind(1, reason).bind(2, now_ms).bind(3, id).run();
 }
 
-s3::Result<void> EventLog::replay(std::int64_t id, std::int64_t now_ms) {
+core::Result<void> EventLog::replay(std::int64_t id, std::int64_t now_ms) {
   std::lock_guard lock(mutex_);
   auto u = db_.prepare(
       "UPDATE deliveries SET status = 'queued', attempts = 0, next_attempt_ms = ?, updated_ms = ?, depth = 0 "
@@ -174,12 +174,12 @@ s3::Result<void> EventLog::replay(std::int64_t id, std::int64_t now_ms) {
   q->bind(1, id);
   auto row = q->step();
   if (!row) return std::unexpected(row.error());
-  if (!*row) return std::unexpected(s3::make_error(s3::ErrorCode::NoSuchKey, "no event " + std::to_string(id)));
-  return std::unexpected(s3::make_error(s3::ErrorCode::InvalidRequest,
+  if (!*row) return std::unexpected(core::make_error(core::ErrorCode::NoSuchKey, "no event " + std::to_string(id)));
+  return std::unexpected(core::make_error(core::ErrorCode::InvalidRequest,
                                         "event " + std::to_string(id) + " is " + q->column_text(0) + ", not finished"));
 }
 
-s3::Result<std::optional<Delivery>> EventLog::get(std::int64_t id) {
+core::Result<std::optional<Delivery>> EventLog::get(std::int64_t id) {
   std::lock_guard lock(mutex_);
   auto s = db_.prepare(std::string("SELECT ") + kColumns + " FROM deliveries WHERE id = ?");
   if (!s) return std::unexpected(s.error());
@@ -190,7 +190,7 @@ s3::Result<std::optional<Delivery>> EventLog::get(std::int64_t id) {
   return std::optional<Delivery>(read_row(*s));
 }
 
-s3::Result<std::vector<Delivery>> EventLog::list(const DeliveryFilter& filter) {
+core::Result<std::vector<Delivery>> EventLog::list(const DeliveryFilter& filter) {
   std::lock_guard lock(mutex_);
   auto s = db_.prepare(std::string("SELECT ") + kColumns +
                        " FROM deliveries WHERE (?1 = '' OR status = ?1) AND (?2 = '' OR bucket = ?2)"
@@ -207,7 +207,7 @@ s3::Result<std::vector<Delivery>> EventLog::list(const DeliveryFilter& filter) {
   return out;
 }
 
-s3::Result<std::vector<Attempt>> EventLog::attempts(std::int64_t id) {
+core::Result<std::vector<Attempt>> EventLog::attempts(std::int64_t id) {
   std::lock_guard lock(mutex_);
   auto s = db_.prepare("SELECT number, started_ms, duration_ms, ok, error FROM attempts WHERE delivery_id = ? ORDER BY number");
   if (!s) return std::unexpected(s.error());

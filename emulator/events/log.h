@@ -27,7 +27,7 @@
 #include <string>
 #include <vector>
 
-#include "s3/error.h"
+#include "core/error.h"
 #include "store/db.h"
 #include "store/migrations.h"
 
@@ -66,29 +66,29 @@ struct DeliveryFilter {
 
 class EventLog {
  public:
-  static s3::Result<std::unique_ptr<EventLog>> open(const std::filesystem::path& file, bool recover,
+  static core::Result<std::unique_ptr<EventLog>> open(const std::filesystem::path& file, bool recover,
                                                     std::int64_t now_ms);
 
   // Inserts a queued delivery due at `d.next_attempt_ms`; returns its id.
-  s3::Result<std::int64_t> enqueue(Delivery d);
+  core::Result<std::int64_t> enqueue(Delivery d);
   // The earliest due queued delivery, now marked running with attempts + 1.
-  s3::Result<std::optional<Delivery>> claim(std::int64_t now_ms);
+  core::Result<std::optional<Delivery>> claim(std::int64_t now_ms);
   // When the next queued delivery is due (nullopt: none queued).
-  s3::Result<std::optional<std::int64_t>> next_due_ms();
+  core::Result<std::optional<std::int64_t>> next_due_ms();
 
   // Records the attempt that claim() started. Failure: back to queued, due at
   // now + retry_delay_ms, while attempts <= max_retries; otherwise failed.
-  s3::Result<void> finish(std::int64_t id, bool ok, const std::string& error_or_result, std::int64_t started_ms,
+  core::Result<void> finish(std::int64_t id, bool ok, const std::string& error_or_result, std::int64_t started_ms,
                           std::int64_t now_ms, int max_retries, std::int64_t retry_delay_ms);
   // Ends a delivery without running it (recursion stopped); the reason is kept.
-  s3::Result<void> stop(std::int64_t id, const std::string& reason, std::int64_t now_ms);
+  core::Result<void> stop(std::int64_t id, const std::string& reason, std::int64_t now_ms);
   // Queues a finished delivery again (attempt count restarts). InvalidRequest while it is
   // queued or running; NoSuchKey for an unknown id.
-  s3::Result<void> replay(std::int64_t id, std::int64_t now_ms);
+  core::Result<void> replay(std::int64_t id, std::int64_t now_ms);
 
-  s3::Result<std::optional<Delivery>> get(std::int64_t id);
-  s3::Result<std::vector<Delivery>> list(const DeliveryFilter& filter);  // newest first
-  s3::Result<std::vector<Attempt>> attempts(std::int64_t id);
+  core::Result<std::optional<Delivery>> get(std::int64_t id);
+  core::Result<std::vector<Delivery>> list(const DeliveryFilter& filter);  // newest first
+  core::Result<std::vector<Attempt>> attempts(std::int64_t id);
 
  private:
   explicit EventLog(store::Database db) : db_(std::move(db)) {}

@@ -4,20 +4,13 @@
 #include <chrono>
 #include <cstdio>
 
+#include "core/time.h"
 #include "events/topic.h"
 
 namespace events {
-namespace {
 
-std::int64_t system_now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-}  // namespace
-
-s3::Result<std::unique_ptr<Pipeline>> Pipeline::open(Options options) {
-  if (!options.now_ms) options.now_ms = system_now_ms;
+core::Result<std::unique_ptr<Pipeline>> Pipeline::open(Options options) {
+  if (!options.now_ms) options.now_ms = core::system_now_ms;
   if (!options.retry_delay_ms) {
     std::int64_t base = options.stack->event_delivery.backoff_ms;
     options.retry_delay_ms = [base](int attempt) { return base << std::clamp(attempt - 1, 0, 20); };

@@ -51,7 +51,7 @@ class Pipeline {
   };
 
   // Opens the log (turning deliveries a crash left running back into queued).
-  static s3::Result<std::unique_ptr<Pipeline>> open(Options options);
+  static core::Result<std::unique_ptr<Pipeline>> open(Options options);
   ~Pipeline();
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;

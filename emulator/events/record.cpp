@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "s3/xml.h"
+#include "core/time.h"
 
 namespace events {
 
@@ -74,7 +74,7 @@ nlohmann::json make_record(const s3::ObjectEvent& event, std::string_view region
       {"eventVersion", "2.1"},
       {"eventSource", "aws:s3"},
       {"awsRegion", region},
-      {"eventTime", s3::xml::iso8601_ms(event.time_ms)},
+      {"eventTime", core::iso8601_ms(event.time_ms)},
       {"eventName", event.event_name},
       {"userIdentity", {{"principalId", event.access_key.empty() ? "Anonymous" : "AWS:" + event.access_key}}},
       {"requestParameters", {{"sourceIPAddress", event.source_ip}}},

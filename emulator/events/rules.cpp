@@ -33,8 +33,8 @@ bool events_overlap(std::string_view a, std::string_view b) {
 bool prefixes_overlap(std::string_view a, std::string_view b) { return a.starts_with(b) || b.starts_with(a); }
 bool suffixes_overlap(std::string_view a, std::string_view b) { return a.ends_with(b) || b.ends_with(a); }
 
-s3::S3Error invalid(std::string message, std::string name, std::string value) {
-  auto error = s3::make_error(s3::ErrorCode::InvalidArgument, std::move(message));
+core::Error invalid(std::string message, std::string name, std::string value) {
+  auto error = core::make_error(core::ErrorCode::InvalidArgument, std::move(message));
   error.details = {{"ArgumentName", std::move(name)}, {"ArgumentValue", std::move(value)}};
   return error;
 }
@@ -82,7 +82,7 @@ bool rule_matches(const Rule& rule, std::string_view event_name, std::string_vie
   return false;
 }
 
-s3::Result<std::vector<Rule>> parse_notification_xml(std::string_view text) {
+core::Result<std::vector<Rule>> parse_notification_xml(std::string_view text) {
   auto doc = s3::xml::parse(text, "NotificationConfiguration");
   if (!doc) return std::unexpected(doc.error());
   std::vector<Rule> rules;
@@ -93,20 +93,20 @@ s3::Result<std::vector<Rule>> parse_notification_xml(std::string_view text) {
       if (std::string_view(node.name()) == e.element) element = &e;
     if (!element) {
       if (std::string_view(node.name()) == "EventBridgeConfiguration") continue;  // accepted, no effect
-      return std::unexpected(s3::make_error(s3::ErrorCode::MalformedXML));
+      return std::unexpected(core::make_error(core::ErrorCode::MalformedXML));
     }
     Rule rule;
     rule.kind = element->kind;
     rule.id = s3::xml::child_text(node, "Id");
     rule.target_arn = s3::xml::child_text(node, element->arn);
-    if (rule.target_arn.empty()) return std::unexpected(s3::make_error(s3::ErrorCode::MalformedXML));
+    if (rule.target_arn.empty()) return std::unexpected(core::make_error(core::ErrorCode::MalformedXML));
     for (pugi::xml_node event : node.children("Event")) {
       std::string name = event.text().get();
       if (!is_supported_event(name))
         return std::unexpected(invalid("The event is not supported for notifications", name, name));
       rule.events.push_back(name);
     }
-    if (rule.events.empty()) return std::unexpected(s3::make_error(s3::ErrorCode::MalformedXML));
+    if (rule.events.empty()) return std::unexpected(core::make_error(core::ErrorCode::MalformedXML));
     for (pugi::xml_node filter : node.child("Filter").child("S3Key").children("FilterRule")) {
       std::string name = s3::xml::child_text(filter, "Name");
       std::string value = s3::xml::child_text(filter, "Value");
@@ -158,7 +158,7 @@ std::string notification_xml(const std::vector<Rule>& rules) {
   return doc.str();
 }
 
-s3::Result<void> validate_rules(const std::vector<Rule>& rules,
+core::Result<void> validate_rules(const std::vector<Rule>& rules,
                                 const std::function<bool(TargetKind, const std::string&)>& destination_exists) {
   for (const auto& rule : rules) {
     if (!destination_exists(rule.kind, rule.target_arn))

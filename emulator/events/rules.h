@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "s3/error.h"
+#include "core/error.h"
 
 namespace events {
 
@@ -36,14 +36,14 @@ bool rule_matches(const Rule& rule, std::string_view event_name, std::string_vie
 
 // Parses S3's NotificationConfiguration document. MalformedXML for bad XML, InvalidArgument
 // for an unsupported event or filter rule name. Ids are generated when absent.
-s3::Result<std::vector<Rule>> parse_notification_xml(std::string_view xml);
+core::Result<std::vector<Rule>> parse_notification_xml(std::string_view xml);
 // The document GetBucketNotificationConfiguration answers (and the stored form).
 std::string notification_xml(const std::vector<Rule>& rules);
 
 // S3's checks before a configuration is accepted: every destination exists
 // (`destination_exists`), and no two rules of the same bucket share an event type with
 // overlapping prefix and suffix filters. InvalidArgument with S3's messages.
-s3::Result<void> validate_rules(const std::vector<Rule>& rules,
+core::Result<void> validate_rules(const std::vector<Rule>& rules,
                                 const std::function<bool(TargetKind, const std::string& arn)>& destination_exists);
 
 }  // namespace events

@@ -6,7 +6,7 @@
 
 #include <cstdio>
 
-#include "s3/xml.h"
+#include "core/time.h"
 
 namespace events {
 
@@ -32,7 +32,7 @@ nlohmann::json sns_envelope(const std::string& topic_arn, const std::string& mes
           {"TopicArn", topic_arn},
           {"Subject", "Amazon S3 Notification"},
           {"Message", message},
-          {"Timestamp", s3::xml::iso8601_ms(now_ms)},
+          {"Timestamp", core::iso8601_ms(now_ms)},
           {"SignatureVersion", "1"},
           {"Signature", ""},
           {"SigningCertURL", ""},

@@ -8,7 +8,7 @@
 namespace http {
 namespace {
 
-using s3::ErrorCode;
+using core::ErrorCode;
 
 // The reader starts with a CRLF of its own in front of the body, so that a body opening
 // with "--boundary" (what every client sends) matches the one delimiter "\r\n--boundary".
@@ -16,7 +16,7 @@ constexpr std::string_view kVirtualCrlf = "\r\n";
 // Whitespace allowed between a delimiter and its CRLF (RFC 2046 transport padding).
 constexpr std::size_t kMaxPadding = 256;
 
-s3::S3Error malformed() { return s3::make_error(ErrorCode::MalformedPOSTRequest); }
+core::Error malformed() { return core::make_error(ErrorCode::MalformedPOSTRequest); }
 
 bool is_padding(std::string_view s) {
   for (char c : s)
@@ -80,7 +80,7 @@ bool is_form_data(std::string_view content_type) {
   return iequals(trim(content_type.substr(0, semicolon)), "multipart/form-data");
 }
 
-s3::Result<std::string> form_data_boundary(std::string_view content_type) {
+core::Result<std::string> form_data_boundary(std::string_view content_type) {
   auto semicolon = content_type.find(';');
   if (semicolon == std::string_view::npos) return std::unexpected(malformed());
   std::string_view rest = content_type.substr(semicolon + 1);
@@ -108,7 +108,7 @@ FormDataReader::FormDataReader(std::string boundary, FileStart on_file_start, Fi
 
 std::string_view FormDataReader::pending() const { return std::string_view(buffer_).substr(pos_); }
 
-s3::Result<void> FormDataReader::consume(std::size_t n) {
+core::Result<void> FormDataReader::consume(std::size_t n) {
   pos_ += n;
   consumed_ += n;
   // consumed_ includes the virtual CRLF yet can be smaller than it (a preamble's first
@@ -117,13 +117,13 @@ s3::Result<void> FormDataReader::consume(std::size_t n) {
   return {};
 }
 
-s3::S3Error FormDataReader::too_large() const {
-  auto e = s3::make_error(ErrorCode::MaxPostPreDataLengthExceeded);
+core::Error FormDataReader::too_large() const {
+  auto e = core::make_error(ErrorCode::MaxPostPreDataLengthExceeded);
   e.details.emplace_back("MaxPostPreDataLengthBytes", std::to_string(max_pre_file_bytes_));
   return e;
 }
 
-s3::Result<void> FormDataReader::feed(std::string_view piece) {
+core::Result<void> FormDataReader::feed(std::string_view piece) {
   if (failed_) return std::unexpected(malformed());
   buffer_.append(piece);
   auto result = run();
@@ -133,7 +133,7 @@ s3::Result<void> FormDataReader::feed(std::string_view piece) {
   return result;
 }
 
-s3::Result<void> FormDataReader::run() {
+core::Result<void> FormDataReader::run() {
   while (true) {
     auto step = next_step();
     if (!step) return std::unexpected(step.error());
@@ -147,7 +147,7 @@ s3::Result<void> FormDataReader::run() {
   return {};
 }
 
-s3::Result<FormDataReader::Step> FormDataReader::next_step() {
+core::Result<FormDataReader::Step> FormDataReader::next_step() {
   switch (state_) {
     case State::Preamble: {
       std::string_view data = pending();
@@ -177,7 +177,7 @@ s3::Result<FormDataReader::Step> FormDataReader::next_step() {
 
 // After "\r\n--boundary": "--" closes the body; otherwise optional padding, then CRLF and
 // the next part's headers.
-s3::Result<FormDataReader::Step> FormDataReader::after_delimiter() {
+core::Result<FormDataReader::Step> FormDataReader::after_delimiter() {
   std::string_view data = pending();
   if (data.size() < 2) return Step::NeedMore;
   if (data.substr(0, 2) == "--") {
@@ -197,7 +197,7 @@ s3::Result<FormDataReader::Step> FormDataReader::after_delimiter() {
   return Step::Continue;
 }
 
-s3::Result<FormDataReader::Step> FormDataReader::headers() {
+core::Result<FormDataReader::Step> FormDataReader::headers() {
   std::string_view data = pending();
   std::string_view block;
   std::size_t length = 0;
@@ -220,7 +220,7 @@ s3::Result<FormDataReader::Step> FormDataReader::headers() {
   return Step::Continue;
 }
 
-s3::Result<void> FormDataReader::start_part(std::string_view header_block) {
+core::Result<void> FormDataReader::start_part(std::string_view header_block) {
   std::optional<std::string> disposition, content_type;
   std::string* last = nullptr;
   while (!header_block.empty()) {
@@ -246,7 +246,7 @@ s3::Result<void> FormDataReader::start_part(std::string_view header_block) {
   bool is_file = d.type == "form-data" && iequals(*d.name, "file");
   if (file_seen_) {
     if (is_file)
-      return std::unexpected(s3::make_error(ErrorCode::InvalidArgument, "POST requires exactly one file upload per request."));
+      return std::unexpected(core::make_error(ErrorCode::InvalidArgument, "POST requires exactly one file upload per request."));
     state_ = State::SkippedPart;
     return {};
   }
@@ -254,7 +254,7 @@ s3::Result<void> FormDataReader::start_part(std::string_view header_block) {
     file_seen_ = true;
     state_ = State::FileContent;
     FormFile file{d.filename, content_type.value_or("")};
-    return on_file_start_ ? on_file_start_(fields_, file) : s3::Result<void>{};
+    return on_file_start_ ? on_file_start_(fields_, file) : core::Result<void>{};
   }
   current_field_ = FormField{std::move(*d.name), {}};
   state_ = State::FieldValue;
@@ -263,7 +263,7 @@ s3::Result<void> FormDataReader::start_part(std::string_view header_block) {
 
 // A part's content runs up to the next delimiter. Everything but a possible delimiter
 // prefix at the end is delivered at once, so the file streams through in pieces.
-s3::Result<FormDataReader::Step> FormDataReader::part_content() {
+core::Result<FormDataReader::Step> FormDataReader::part_content() {
   std::string_view data = pending();
   auto at = data.find(delimiter_);
   bool ends = at != std::string_view::npos;
@@ -283,10 +283,10 @@ s3::Result<FormDataReader::Step> FormDataReader::part_content() {
   return Step::Continue;
 }
 
-s3::Result<void> FormDataReader::finish() {
+core::Result<void> FormDataReader::finish() {
   if (state_ == State::Epilogue && !failed_) return {};
   // A body cut off inside the file is an incomplete upload; anything else is not a form.
-  if (!failed_ && state_ == State::FileContent) return std::unexpected(s3::make_error(ErrorCode::IncompleteBody));
+  if (!failed_ && state_ == State::FileContent) return std::unexpected(core::make_error(ErrorCode::IncompleteBody));
   return std::unexpected(malformed());
 }
 

@@ -25,7 +25,7 @@
 #include <string_view>
 #include <vector>
 
-#include "s3/error.h"
+#include "core/error.h"
 
 namespace http {
 
@@ -41,7 +41,7 @@ struct FormFile {
 
 // The boundary parameter of a "multipart/form-data; boundary=..." Content-Type (quoted or
 // not). MalformedPOSTRequest when missing, empty or over RFC 2046's 70 characters.
-s3::Result<std::string> form_data_boundary(std::string_view content_type);
+core::Result<std::string> form_data_boundary(std::string_view content_type);
 
 // True when the Content-Type's media type is multipart/form-data (case-insensitive).
 bool is_form_data(std::string_view content_type);
@@ -50,18 +50,18 @@ class FormDataReader {
  public:
   // Called once, when the file part's headers have been read: `fields` holds every field
   // before it. An error stops the reader (and is returned by feed()).
-  using FileStart = std::function<s3::Result<void>(const std::vector<FormField>& fields, const FormFile& file)>;
+  using FileStart = std::function<core::Result<void>(const std::vector<FormField>& fields, const FormFile& file)>;
   // The file's content, in order, in pieces of any size.
-  using FileData = std::function<s3::Result<void>(std::string_view piece)>;
+  using FileData = std::function<core::Result<void>(std::string_view piece)>;
 
   static constexpr std::size_t kS3PreFileLimit = 20 * 1024;
 
   FormDataReader(std::string boundary, FileStart on_file_start, FileData on_file_data,
                  std::size_t max_pre_file_bytes = kS3PreFileLimit);
 
-  s3::Result<void> feed(std::string_view piece);
+  core::Result<void> feed(std::string_view piece);
   // At the end of the body: the close delimiter must have been seen.
-  s3::Result<void> finish();
+  core::Result<void> finish();
 
   bool file_seen() const { return file_seen_; }
   bool file_complete() const { return file_complete_; }
@@ -71,16 +71,16 @@ class FormDataReader {
   enum class State { Preamble, AfterDelimiter, Headers, FieldValue, FileContent, SkippedPart, Epilogue };
   enum class Step { Continue, NeedMore };
 
-  s3::Result<void> run();
-  s3::Result<Step> next_step();
-  s3::Result<Step> after_delimiter();
-  s3::Result<Step> headers();
-  s3::Result<Step> part_content();
-  s3::Result<void> start_part(std::string_view header_block);
+  core::Result<void> run();
+  core::Result<Step> next_step();
+  core::Result<Step> after_delimiter();
+  core::Result<Step> headers();
+  core::Result<Step> part_content();
+  core::Result<void> start_part(std::string_view header_block);
   std::string_view pending() const;
   // Marks n pending bytes as read; before the file's content, checks the pre-file limit.
-  s3::Result<void> consume(std::size_t n);
-  s3::S3Error too_large() const;
+  core::Result<void> consume(std::size_t n);
+  core::Error too_large() const;
 
   std::string delimiter_;  // "\r\n--" + boundary
   FileStart on_file_start_;

@@ -127,21 +127,21 @@ void Response::set_header(std::string name, std::string value) {
   headers.emplace_back(std::move(name), std::move(value));
 }
 
-s3::Result<void> RequestBody::stream(const Sink& sink) {
-  if (consumed_) return std::unexpected(s3::make_error(s3::ErrorCode::InternalError, "request body read twice"));
+core::Result<void> RequestBody::stream(const Sink& sink) {
+  if (consumed_) return std::unexpected(core::make_error(core::ErrorCode::InternalError, "request body read twice"));
   consumed_ = true;
   if (!source_) return {};
   return source_(sink);
 }
 
-s3::Result<std::string> RequestBody::read_all(std::size_t max_bytes) {
+core::Result<std::string> RequestBody::read_all(std::size_t max_bytes) {
   std::string data;
   if (content_length_ && *content_length_ > static_cast<std::int64_t>(max_bytes))
-    return std::unexpected(s3::make_error(s3::ErrorCode::EntityTooLarge,
+    return std::unexpected(core::make_error(core::ErrorCode::EntityTooLarge,
                                           "The request body is larger than this operation accepts"));
-  auto result = stream([&](std::string_view piece) -> s3::Result<void> {
+  auto result = stream([&](std::string_view piece) -> core::Result<void> {
     if (data.size() + piece.size() > max_bytes)
-      return std::unexpected(s3::make_error(s3::ErrorCode::EntityTooLarge,
+      return std::unexpected(core::make_error(core::ErrorCode::EntityTooLarge,
                                             "The request body is larger than this operation accepts"));
     data.append(piece);
     return {};

@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "s3/error.h"
+#include "core/error.h"
 
 namespace http {
 
@@ -36,8 +36,8 @@ std::string uri_encode(std::string_view s, bool encode_slash = true);
 // The request body, read at most once, streamed in pieces as the socket delivers them.
 class RequestBody {
  public:
-  using Sink = std::function<s3::Result<void>(std::string_view piece)>;
-  using Source = std::function<s3::Result<void>(const Sink&)>;
+  using Sink = std::function<core::Result<void>(std::string_view piece)>;
+  using Source = std::function<core::Result<void>(const Sink&)>;
   RequestBody() = default;  // no body
   RequestBody(std::optional<std::int64_t> content_length, Source source)
       : content_length_(content_length), source_(std::move(source)) {}
@@ -46,9 +46,9 @@ class RequestBody {
   bool has_body() const { return static_cast<bool>(source_); }
   bool consumed() const { return consumed_; }
   // Feeds every piece to `sink`; stops at the first error (from the socket or the sink).
-  s3::Result<void> stream(const Sink& sink);
+  core::Result<void> stream(const Sink& sink);
   // Reads the whole body into memory, refusing more than `max_bytes` (for XML documents).
-  s3::Result<std::string> read_all(std::size_t max_bytes);
+  core::Result<std::string> read_all(std::size_t max_bytes);
 
  private:
   std::optional<std::int64_t> content_length_;
@@ -82,7 +82,7 @@ struct Request {
 // count (0 only at the end) or an error.
 struct BodyProvider {
   std::int64_t length = 0;
-  std::function<s3::Result<std::size_t>(std::int64_t offset, char* buf, std::size_t len)> read;
+  std::function<core::Result<std::size_t>(std::int64_t offset, char* buf, std::size_t len)> read;
 };
 
 struct Response {

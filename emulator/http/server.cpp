@@ -21,9 +21,9 @@ bool drain_unread_body(RequestBody& body) {
   if (!body.has_body() || body.consumed()) return true;
   if (body.content_length() && *body.content_length() > kDrainLimit) return false;
   std::int64_t drained = 0;
-  auto result = body.stream([&drained](std::string_view piece) -> s3::Result<void> {
+  auto result = body.stream([&drained](std::string_view piece) -> core::Result<void> {
     drained += static_cast<std::int64_t>(piece.size());
-    if (drained > kDrainLimit) return std::unexpected(s3::make_error(s3::ErrorCode::EntityTooLarge));
+    if (drained > kDrainLimit) return std::unexpected(core::make_error(core::ErrorCode::EntityTooLarge));
     return {};
   });
   return result.has_value();
@@ -68,8 +68,8 @@ RequestBody to_body(const httplib::Request& native, const httplib::ContentReader
     }
   }
   if (reader) {
-    return RequestBody(length, [reader](const RequestBody::Sink& sink) -> s3::Result<void> {
-      s3::Result<void> sink_error;
+    return RequestBody(length, [reader](const RequestBody::Sink& sink) -> core::Result<void> {
+      core::Result<void> sink_error;
       bool ok = (*reader)([&](const char* data, std::size_t n) {
         auto r = sink(std::string_view(data, n));
         if (!r) {
@@ -79,7 +79,7 @@ RequestBody to_body(const httplib::Request& native, const httplib::ContentReader
         return true;
       });
       if (!sink_error) return sink_error;
-      if (!ok) return std::unexpected(s3::make_error(s3::ErrorCode::IncompleteBody));
+      if (!ok) return std::unexpected(core::make_error(core::ErrorCode::IncompleteBody));
       return {};
     });
   }

@@ -1,6 +1,7 @@
 // Bucket operations: ListBuckets, CreateBucket, HeadBucket, DeleteBucket,
 // GetBucketLocation, GetBucketVersioning.
 #include "s3/context.h"
+#include "core/time.h"
 #include "s3/xml.h"
 #include "stack/stack.h"
 
@@ -14,7 +15,7 @@ Reply list_buckets(const Context& ctx) {
   for (const auto& b : ctx.store.list_buckets()) {
     auto node = buckets.append_child("Bucket");
     xml::add(node, "Name", b.name);
-    xml::add(node, "CreationDate", xml::iso8601_ms(b.created_ms));
+    xml::add(node, "CreationDate", core::iso8601_ms(b.created_ms));
     xml::add(node, "BucketRegion", b.region);
   }
   return xml_response(doc);

@@ -1,5 +1,6 @@
 // ListObjects (v1), ListObjectsV2 and ListMultipartUploads.
 #include "auth/crypto.h"
+#include "core/time.h"
 #include "s3/context.h"
 #include "s3/xml.h"
 
@@ -90,7 +91,7 @@ Reply list_objects(const Context& ctx) {
   for (const auto& object : listed->objects) {
     auto node = root.append_child("Contents");
     xml::add(node, "Key", enc(object.key));
-    xml::add(node, "LastModified", xml::iso8601_ms(object.last_modified_ms));
+    xml::add(node, "LastModified", core::iso8601_ms(object.last_modified_ms));
     xml::add(node, "ETag", quote_etag(object.etag));
     for (const auto& [name, value] : object.checksums) {
       xml::add(node, "ChecksumAlgorithm", name);
@@ -144,7 +145,7 @@ Reply list_multipart_uploads(const Context& ctx) {
     xml::add(node, "UploadId", upload->upload_id);
     for (const char* who : {"Initiator", "Owner"}) add_owner(node, who);
     xml::add(node, "StorageClass", "STANDARD");
-    xml::add(node, "Initiated", xml::iso8601_ms(upload->initiated_ms));
+    xml::add(node, "Initiated", core::iso8601_ms(upload->initiated_ms));
     if (!upload->checksum_algorithm.empty()) xml::add(node, "ChecksumAlgorithm", upload->checksum_algorithm);
   }
   return xml_response(doc);

@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "auth/auth.h"
+#include "core/time.h"
 #include "s3/context.h"
 #include "s3/xml.h"
 
@@ -130,7 +131,7 @@ Reply upload_part_copy(const Context& ctx) {
   auto part = ctx.store.commit_part(upload->upload_id, *number, auth::to_hex(md5.digest()), {}, std::move(*blob));
   if (!part) return std::unexpected(part.error());
   xml::Document doc("CopyPartResult");
-  xml::add(doc.root(), "LastModified", xml::iso8601_ms(part->last_modified_ms));
+  xml::add(doc.root(), "LastModified", core::iso8601_ms(part->last_modified_ms));
   xml::add(doc.root(), "ETag", quote_etag(part->etag));
   return xml_response(doc);
 }
@@ -229,7 +230,7 @@ Reply list_parts(const Context& ctx) {
   for (const auto* part : selected) {
     auto node = root.append_child("Part");
     xml::add(node, "PartNumber", static_cast<std::int64_t>(part->part_number));
-    xml::add(node, "LastModified", xml::iso8601_ms(part->last_modified_ms));
+    xml::add(node, "LastModified", core::iso8601_ms(part->last_modified_ms));
     xml::add(node, "ETag", quote_etag(part->etag));
     xml::add(node, "Size", part->size);
     for (const auto& [name, value] : part->checksums) xml::add(node, ("Checksum" + name).c_str(), value);

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "auth/auth.h"
+#include "core/time.h"
 #include "http/range.h"
 #include "s3/context.h"
 #include "s3/xml.h"
@@ -31,12 +32,12 @@ Result<void> check_conditions(const http::Request& request, const store::ObjectM
   std::int64_t modified_s = meta.last_modified_ms / 1000;
   if (if_match && !matches(*if_match)) return std::unexpected(make_error(ErrorCode::PreconditionFailed));
   if (if_unmodified && !if_match) {
-    auto t = xml::parse_http_date(*if_unmodified);
+    auto t = core::parse_http_date(*if_unmodified);
     if (t && modified_s > *t / 1000) return std::unexpected(make_error(ErrorCode::PreconditionFailed));
   }
   if (if_none_match && matches(*if_none_match)) return std::unexpected(make_error(ErrorCode::NotModified));
   if (if_modified && !if_none_match) {
-    auto t = xml::parse_http_date(*if_modified);
+    auto t = core::parse_http_date(*if_modified);
     if (t && modified_s <= *t / 1000) return std::unexpected(make_error(ErrorCode::NotModified));
   }
   return {};
@@ -80,7 +81,7 @@ Reply get_object(const Context& ctx) {
     if (ok.error().code != ErrorCode::NotModified) return std::unexpected(ok.error());
     response.status = 304;
     response.set_header("ETag", quote_etag(meta.etag));
-    response.set_header("Last-Modified", xml::http_date(meta.last_modified_ms));
+    response.set_header("Last-Modified", core::http_date(meta.last_modified_ms));
     return response;
   }
   auto range = http::parse_byte_range(ctx.request.header_or("Range"), meta.size);

@@ -2,6 +2,7 @@
 #include <optional>
 
 #include "auth/auth.h"
+#include "core/time.h"
 #include "s3/context.h"
 #include "s3/upload_digests.h"
 #include "s3/xml.h"
@@ -72,7 +73,7 @@ Result<store::ObjectMeta> metadata_from_headers(const http::Request& request, co
 
 void add_object_headers(http::Response& response, const store::ObjectMeta& meta) {
   response.set_header("ETag", quote_etag(meta.etag));
-  response.set_header("Last-Modified", xml::http_date(meta.last_modified_ms));
+  response.set_header("Last-Modified", core::http_date(meta.last_modified_ms));
   response.set_header("Accept-Ranges", "bytes");
   if (!meta.content_encoding.empty()) response.set_header("Content-Encoding", meta.content_encoding);
   if (!meta.content_disposition.empty()) response.set_header("Content-Disposition", meta.content_disposition);
@@ -225,11 +226,11 @@ Result<void> check_copy_conditions(const http::Request& request, const store::Ob
   if (if_match && unquote_etag(*if_match) != source.etag && *if_match != "*") return failed();
   if (if_none_match && (unquote_etag(*if_none_match) == source.etag || *if_none_match == "*")) return failed();
   if (if_unmodified && !if_match) {
-    auto t = xml::parse_http_date(*if_unmodified);
+    auto t = core::parse_http_date(*if_unmodified);
     if (t && source.last_modified_ms / 1000 > *t / 1000) return failed();
   }
   if (if_modified && !if_none_match) {
-    auto t = xml::parse_http_date(*if_modified);
+    auto t = core::parse_http_date(*if_modified);
     if (t && source.last_modified_ms / 1000 <= *t / 1000) return failed();
   }
   return {};
@@ -275,7 +276,7 @@ Reply copy_object(const Context& ctx) {
   if (!copied) return std::unexpected(copied.error());
 
   xml::Document doc("CopyObjectResult");
-  xml::add(doc.root(), "LastModified", xml::iso8601_ms(copied->last_modified_ms));
+  xml::add(doc.root(), "LastModified", core::iso8601_ms(copied->last_modified_ms));
   xml::add(doc.root(), "ETag", quote_etag(copied->etag));
   for (const auto& [name, value] : copied->checksums) xml::add(doc.root(), ("Checksum" + name).c_str(), value);
   http::Response response = xml_response(doc);

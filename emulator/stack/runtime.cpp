@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/time.h"
 #include "s3/cors.h"
 
 namespace stack {
@@ -51,9 +52,7 @@ std::expected<std::unique_ptr<Runtime>, std::string> Runtime::start(Stack stack,
   cdn::ServiceOptions cdn_options;
   cdn_options.caching = options.cdn_caching;
   cdn_options.secrets = [self](std::string_view key) { return self->stack_.secret_for(key); };
-  auto base_clock = options.now_ms ? options.now_ms : [] {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-  };
+  auto base_clock = options.now_ms ? options.now_ms : std::function<std::int64_t()>(core::system_now_ms);
   cdn_options.now_ms = [self, base_clock] { return base_clock() + self->cdn_clock_offset_ms_.load(); };
   runtime->cdn_ = std::make_unique<cdn::Service>(*runtime->store_, runtime->stack_.distributions, cdn_options);
 
@@ -110,7 +109,7 @@ http::Response Runtime::cdn_path(http::Request& request) {
     return response;
   }
   const cdn::Distribution* d = cdn_->by_id(id);
-  if (!d) return s3::Service::error_response(s3::make_error(s3::ErrorCode::NoSuchDistribution), request);
+  if (!d) return s3::Service::error_response(core::make_error(core::ErrorCode::NoSuchDistribution), request);
   return cdn_->serve(*d, path, request);
 }
 

@@ -120,7 +120,7 @@ http::Response Runtime::events_api(http::Request& request) {
   if (action == "replay") {
     if (request.method != "POST") return json_response(405, {{"error", "use POST"}});
     auto ok = pipeline_->log().replay(id, pipeline_->clock_ms());
-    if (!ok) return json_response(ok.error().code == s3::ErrorCode::NoSuchKey ? 404 : 409, {{"error", ok.error().effective_message()}});
+    if (!ok) return json_response(ok.error().code == core::ErrorCode::NoSuchKey ? 404 : 409, {{"error", ok.error().effective_message()}});
     pipeline_->notify_queued();
     return json_response(202, {{"id", id}, {"status", "queued"}});
   }

@@ -16,13 +16,13 @@ namespace store {
 namespace fs = std::filesystem;
 namespace {
 
-s3::S3Error io_error(std::string_view what, const fs::path& path, int err = errno) {
-  return s3::make_error(s3::ErrorCode::InternalError,
+core::Error io_error(std::string_view what, const fs::path& path, int err = errno) {
+  return core::make_error(core::ErrorCode::InternalError,
                         std::string(what) + " " + path.string() + ": " + std::strerror(err));
 }
 
 // fsync a directory so a rename/creation inside it survives a crash of the machine.
-s3::Result<void> sync_dir(const fs::path& dir) {
+core::Result<void> sync_dir(const fs::path& dir) {
   UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!fd.valid()) return std::unexpected(io_error("open dir", dir));
   if (::fsync(fd.get()) != 0) return std::unexpected(io_error("fsync dir", dir));
@@ -82,9 +82,9 @@ void BlobWriter::discard() {
   temp_path_.clear();
 }
 
-s3::Result<void> BlobWriter::write(std::string_view data) {
+core::Result<void> BlobWriter::write(std::string_view data) {
   if (!fd_.valid())
-    return std::unexpected(s3::make_error(s3::ErrorCode::InternalError, "write to a closed blob"));
+    return std::unexpected(core::make_error(core::ErrorCode::InternalError, "write to a closed blob"));
   while (!data.empty()) {
     ssize_t n = ::write(fd_.get(), data.data(), data.size());
     if (n < 0) {
@@ -99,15 +99,15 @@ s3::Result<void> BlobWriter::write(std::string_view data) {
 
 // ---- BlobReader
 
-s3::Result<std::size_t> BlobReader::read(std::int64_t offset, char* buf, std::size_t len) const {
+core::Result<std::size_t> BlobReader::read(std::int64_t offset, char* buf, std::size_t len) const {
   if (offset < 0)
-    return std::unexpected(s3::make_error(s3::ErrorCode::InternalError, "negative read offset"));
+    return std::unexpected(core::make_error(core::ErrorCode::InternalError, "negative read offset"));
   std::size_t done = 0;
   while (done < len) {
     ssize_t n = ::pread(fd_.get(), buf + done, len - done, offset + static_cast<off_t>(done));
     if (n < 0) {
       if (errno == EINTR) continue;
-      return std::unexpected(s3::make_error(s3::ErrorCode::InternalError,
+      return std::unexpected(core::make_error(core::ErrorCode::InternalError,
                                             std::string("read blob: ") + std::strerror(errno)));
     }
     if (n == 0) break;  // end of file
@@ -124,7 +124,7 @@ BlobFiles::BlobFiles(fs::path data_dir, bool sync)
       blob_dir_(data_dir_ / "blobs"),
       sync_(sync) {}
 
-s3::Result<void> BlobFiles::create_dirs() const {
+core::Result<void> BlobFiles::create_dirs() const {
   std::error_code ec;
   fs::create_directories(tmp_dir_, ec);
   if (ec) return std::unexpected(io_error("create", tmp_dir_, ec.value()));
@@ -164,17 +164,17 @@ fs::path BlobFiles::path_of(const std::string& id) const {
   return blob_dir_ / id.substr(0, 2) / id.substr(2);
 }
 
-s3::Result<BlobWriter> BlobFiles::new_writer() const {
+core::Result<BlobWriter> BlobFiles::new_writer() const {
   fs::path path = tmp_dir_ / new_id();
   UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
   if (!fd.valid()) return std::unexpected(io_error("create", path));
   return BlobWriter(std::move(fd), std::move(path));
 }
 
-s3::Result<std::string> BlobFiles::install(BlobWriter&& writer) const {
+core::Result<std::string> BlobFiles::install(BlobWriter&& writer) const {
   BlobWriter w = std::move(writer);  // consumed: its destructor cleans up on any failure
   if (!w.fd_.valid() || w.temp_path_.empty())
-    return std::unexpected(s3::make_error(s3::ErrorCode::InternalError, "install of a spent blob"));
+    return std::unexpected(core::make_error(core::ErrorCode::InternalError, "install of a spent blob"));
   if (sync_ && ::fsync(w.fd_.get()) != 0) return std::unexpected(io_error("fsync", w.temp_path_));
   w.fd_.reset();
   std::string id = new_id();
@@ -190,8 +190,8 @@ s3::Result<std::string> BlobFiles::install(BlobWriter&& writer) const {
   return id;
 }
 
-s3::Result<std::string> BlobFiles::duplicate(const std::string& source_id) const {
-  if (!is_valid_id(source_id)) return std::unexpected(s3::make_error(s3::ErrorCode::NoSuchKey));
+core::Result<std::string> BlobFiles::duplicate(const std::string& source_id) const {
+  if (!is_valid_id(source_id)) return std::unexpected(core::make_error(core::ErrorCode::NoSuchKey));
   fs::path source = path_of(source_id);
   std::string id = new_id();
   fs::path target = path_of(id);
@@ -203,7 +203,7 @@ s3::Result<std::string> BlobFiles::duplicate(const std::string& source_id) const
     }
     return id;
   }
-  if (errno == ENOENT) return std::unexpected(s3::make_error(s3::ErrorCode::NoSuchKey));
+  if (errno == ENOENT) return std::unexpected(core::make_error(core::ErrorCode::NoSuchKey));
   // No hard links here (EPERM, EXDEV, EMLINK, ...): copy through a temp file.
   auto reader = open(source_id);
   if (!reader) return std::unexpected(reader.error());
@@ -220,12 +220,12 @@ s3::Result<std::string> BlobFiles::duplicate(const std::string& source_id) const
   return install(std::move(*writer));
 }
 
-s3::Result<BlobReader> BlobFiles::open(const std::string& id) const {
-  if (!is_valid_id(id)) return std::unexpected(s3::make_error(s3::ErrorCode::NoSuchKey));
+core::Result<BlobReader> BlobFiles::open(const std::string& id) const {
+  if (!is_valid_id(id)) return std::unexpected(core::make_error(core::ErrorCode::NoSuchKey));
   fs::path path = path_of(id);
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) {
-    if (errno == ENOENT) return std::unexpected(s3::make_error(s3::ErrorCode::NoSuchKey));
+    if (errno == ENOENT) return std::unexpected(core::make_error(core::ErrorCode::NoSuchKey));
     return std::unexpected(io_error("open", path));
   }
   struct stat st{};
@@ -260,14 +260,14 @@ std::size_t BlobFiles::remove_orphans(
 
 // ---- DirLock
 
-s3::Result<DirLock> DirLock::acquire(const fs::path& data_dir) {
+core::Result<DirLock> DirLock::acquire(const fs::path& data_dir) {
   fs::path path = data_dir / "LOCK";
   UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
   if (!fd.valid()) return std::unexpected(io_error("open", path));
   if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
     if (errno == EWOULDBLOCK)
-      return std::unexpected(s3::make_error(
-          s3::ErrorCode::InternalError,
+      return std::unexpected(core::make_error(
+          core::ErrorCode::InternalError,
           "data dir " + data_dir.string() + " is in use by another minicloud process"));
     return std::unexpected(io_error("lock", path));
   }

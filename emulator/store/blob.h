@@ -15,7 +15,7 @@
 #include <string>
 #include <string_view>
 
-#include "s3/error.h"
+#include "core/error.h"
 
 namespace store {
 
@@ -50,7 +50,7 @@ class BlobWriter {
   ~BlobWriter();
 
   // Appends all of `data` (retries short writes). InternalError with the errno text.
-  s3::Result<void> write(std::string_view data);
+  core::Result<void> write(std::string_view data);
   std::int64_t size() const { return size_; }
 
  private:
@@ -74,7 +74,7 @@ class BlobReader {
   BlobReader& operator=(const BlobReader&) = delete;
 
   // Reads up to `len` bytes at `offset`; returns the count, 0 at or past the end.
-  s3::Result<std::size_t> read(std::int64_t offset, char* buf, std::size_t len) const;
+  core::Result<std::size_t> read(std::int64_t offset, char* buf, std::size_t len) const;
   std::int64_t size() const { return size_; }
 
  private:
@@ -94,25 +94,25 @@ class BlobFiles {
   explicit BlobFiles(std::filesystem::path data_dir, bool sync = true);
 
   // Creates tmp/, blobs/ and the 256 fan-out directories.
-  s3::Result<void> create_dirs() const;
+  core::Result<void> create_dirs() const;
 
   // A random 128-bit id as 32 lowercase hex digits.
   static std::string new_id();
   static bool is_valid_id(std::string_view id);
 
-  s3::Result<BlobWriter> new_writer() const;
+  core::Result<BlobWriter> new_writer() const;
 
   // Makes the written body durable (fsync file), renames it to a new id (then fsyncs the
   // directory, so the name survives a crash as well) and returns the id. The writer is
   // consumed either way; on failure the temp file is removed.
-  s3::Result<std::string> install(BlobWriter&& writer) const;
+  core::Result<std::string> install(BlobWriter&& writer) const;
 
   // A second name for an installed body under a new id (hard link; a copy if the file
   // system refuses links). NoSuchKey if `source_id` does not exist.
-  s3::Result<std::string> duplicate(const std::string& source_id) const;
+  core::Result<std::string> duplicate(const std::string& source_id) const;
 
   // Opens an installed body. NoSuchKey if it does not exist (e.g. removed by an overwrite).
-  s3::Result<BlobReader> open(const std::string& id) const;
+  core::Result<BlobReader> open(const std::string& id) const;
 
   // Best-effort unlink; a missing file is not an error (removal is idempotent).
   void remove(const std::string& id) const;
@@ -134,7 +134,7 @@ class BlobFiles {
 class DirLock {
  public:
   // InternalError if the dir is locked by someone else, with a message saying so.
-  static s3::Result<DirLock> acquire(const std::filesystem::path& data_dir);
+  static core::Result<DirLock> acquire(const std::filesystem::path& data_dir);
 
  private:
   explicit DirLock(UniqueFd fd) : fd_(std::move(fd)) {}

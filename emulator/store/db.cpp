@@ -5,8 +5,8 @@
 namespace store {
 namespace {
 
-s3::S3Error sql_error(sqlite3* db, std::string_view what) {
-  return s3::make_error(s3::ErrorCode::InternalError,
+core::Error sql_error(sqlite3* db, std::string_view what) {
+  return core::make_error(core::ErrorCode::InternalError,
                         "sqlite " + std::string(what) + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));
 }
 
@@ -47,13 +47,13 @@ Statement& Statement::bind_null(int index) {
   return *this;
 }
 
-s3::S3Error Statement::error(int rc) const {
-  return s3::make_error(s3::ErrorCode::InternalError,
+core::Error Statement::error(int rc) const {
+  return core::make_error(core::ErrorCode::InternalError,
                         std::string("sqlite: ") + sqlite3_errstr(rc) + ": " + sqlite3_errmsg(db_) +
                             " in: " + sqlite3_sql(stmt_.get()));
 }
 
-s3::Result<bool> Statement::step() {
+core::Result<bool> Statement::step() {
   dirty_ = true;
   int rc = sqlite3_step(stmt_.get());
   if (rc == SQLITE_ROW) return true;
@@ -63,7 +63,7 @@ s3::Result<bool> Statement::step() {
   return std::unexpected(std::move(err));
 }
 
-s3::Result<void> Statement::run() {
+core::Result<void> Statement::run() {
   for (;;) {
     auto r = step();
     if (!r) return std::unexpected(r.error());
@@ -91,7 +91,7 @@ bool Statement::column_is_null(int index) const {
 
 void Database::Closer::operator()(sqlite3* db) const { sqlite3_close_v2(db); }
 
-s3::Result<Database> Database::open(const std::filesystem::path& file, bool exclusive) {
+core::Result<Database> Database::open(const std::filesystem::path& file, bool exclusive) {
   sqlite3* raw = nullptr;
   int rc = sqlite3_open_v2(file.c_str(), &raw,
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
@@ -122,19 +122,19 @@ s3::Result<Database> Database::open(const std::filesystem::path& file, bool excl
   return db;
 }
 
-s3::Result<void> Database::exec(std::string_view sql) {
+core::Result<void> Database::exec(std::string_view sql) {
   std::string copy(sql);  // sqlite3_exec needs a NUL-terminated string
   char* msg = nullptr;
   int rc = sqlite3_exec(db_.get(), copy.c_str(), nullptr, nullptr, &msg);
   if (rc != SQLITE_OK) {
     std::string text = msg ? msg : sqlite3_errstr(rc);
     sqlite3_free(msg);
-    return std::unexpected(s3::make_error(s3::ErrorCode::InternalError, "sqlite: " + text));
+    return std::unexpected(core::make_error(core::ErrorCode::InternalError, "sqlite: " + text));
   }
   return {};
 }
 
-s3::Result<Statement> Database::prepare(std::string_view sql) {
+core::Result<Statement> Database::prepare(std::string_view sql) {
   sqlite3_stmt* stmt = nullptr;
   int rc = sqlite3_prepare_v3(db_.get(), sql.data(), static_cast<int>(sql.size()),
                               SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
@@ -148,7 +148,7 @@ std::string Database::last_error() const { return sqlite3_errmsg(db_.get()); }
 
 // ---- Transaction
 
-s3::Result<Transaction> Transaction::begin(Database& db) {
+core::Result<Transaction> Transaction::begin(Database& db) {
   if (auto r = db.exec("BEGIN IMMEDIATE"); !r) return std::unexpected(r.error());
   return Transaction(&db);
 }
@@ -157,8 +157,8 @@ Transaction::~Transaction() {
   if (db_) (void)db_->exec("ROLLBACK");
 }
 
-s3::Result<void> Transaction::commit() {
-  if (!db_) return std::unexpected(s3::make_error(s3::ErrorCode::InternalError, "commit twice"));
+core::Result<void> Transaction::commit() {
+  if (!db_) return std::unexpected(core::make_error(core::ErrorCode::InternalError, "commit twice"));
   auto r = db_->exec("COMMIT");
   if (r) db_ = nullptr;  // on failure the destructor rolls back
   return r;

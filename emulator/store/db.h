@@ -1,6 +1,6 @@
 // A thin RAII layer over SQLite: a Database owns one connection, a Statement one prepared
 // statement. Neither is thread-safe; the Store serialises access with its own mutex.
-// Errors become s3::InternalError carrying SQLite's message.
+// Errors become core::ErrorCode::InternalError carrying SQLite's message.
 #pragma once
 
 #include <cstdint>
@@ -11,7 +11,7 @@
 #include <string_view>
 #include <utility>
 
-#include "s3/error.h"
+#include "core/error.h"
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -31,9 +31,9 @@ class Statement {
   Statement& bind_null(int index);
 
   // Advances: true if a row is available, false when done; InternalError on failure.
-  s3::Result<bool> step();
+  core::Result<bool> step();
   // Steps to completion, for statements that return no rows.
-  s3::Result<void> run();
+  core::Result<void> run();
   // Resets and clears bindings, ready for reuse. Called automatically by bind() after a
   // previous execution, so cached statements need no manual reset.
   void reset();
@@ -46,7 +46,7 @@ class Statement {
   friend class Database;
   struct Finalizer { void operator()(sqlite3_stmt* s) const; };
   explicit Statement(sqlite3_stmt* stmt, sqlite3* db) : stmt_(stmt), db_(db) {}
-  s3::S3Error error(int rc) const;
+  core::Error error(int rc) const;
 
   std::unique_ptr<sqlite3_stmt, Finalizer> stmt_;
   sqlite3* db_ = nullptr;
@@ -58,14 +58,14 @@ class Database {
   // Opens (creating if needed) the database file and configures it: WAL, synchronous=
   // NORMAL, foreign keys, busy_timeout. `exclusive`: locking_mode=EXCLUSIVE, i.e. no other
   // process may use the file while this connection is open (the Store's choice).
-  static s3::Result<Database> open(const std::filesystem::path& file, bool exclusive = false);
+  static core::Result<Database> open(const std::filesystem::path& file, bool exclusive = false);
 
   Database(Database&&) noexcept = default;
   Database& operator=(Database&&) noexcept = default;
 
   // Runs one or more statements with no results.
-  s3::Result<void> exec(std::string_view sql);
-  s3::Result<Statement> prepare(std::string_view sql);
+  core::Result<void> exec(std::string_view sql);
+  core::Result<Statement> prepare(std::string_view sql);
   // Rows changed by the last INSERT/UPDATE/DELETE on this connection.
   std::int64_t changes() const;
   // SQLite's message for the last error on this connection.
@@ -83,11 +83,11 @@ class Database {
 // with SQLITE_BUSY on upgrade.
 class Transaction {
  public:
-  static s3::Result<Transaction> begin(Database& db);
+  static core::Result<Transaction> begin(Database& db);
   Transaction(Transaction&& other) noexcept : db_(std::exchange(other.db_, nullptr)) {}
   Transaction& operator=(Transaction&&) = delete;
   ~Transaction();
-  s3::Result<void> commit();
+  core::Result<void> commit();
 
  private:
   explicit Transaction(Database* db) : db_(db) {}

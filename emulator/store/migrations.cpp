@@ -9,7 +9,7 @@ constexpr std::string_view kCreateHistory =
     " applied_at INTEGER NOT NULL,"  // ms since the epoch
     " description TEXT NOT NULL)";
 
-s3::Result<int> read_version(Database& db) {
+core::Result<int> read_version(Database& db) {
   auto st = db.prepare("SELECT coalesce(max(version), 0) FROM schema_information");
   if (!st) return std::unexpected(st.error());
   auto row = st->step();
@@ -17,8 +17,8 @@ s3::Result<int> read_version(Database& db) {
   return static_cast<int>(st->column_int(0));
 }
 
-s3::S3Error invalid(std::string message) {
-  return s3::make_error(s3::ErrorCode::InvalidArgument, std::move(message));
+core::Error invalid(std::string message) {
+  return core::make_error(core::ErrorCode::InvalidArgument, std::move(message));
 }
 
 }  // namespace
@@ -96,7 +96,7 @@ const std::vector<Migration>& Migrations::builtin() {
   return steps;
 }
 
-s3::Result<std::vector<AppliedMigration>> Migrations::applied(Database& db) const {
+core::Result<std::vector<AppliedMigration>> Migrations::applied(Database& db) const {
   if (auto r = db.exec(kCreateHistory); !r) return std::unexpected(r.error());
   auto st = db.prepare(
       "SELECT version, applied_at, description FROM schema_information ORDER BY version");
@@ -111,24 +111,24 @@ s3::Result<std::vector<AppliedMigration>> Migrations::applied(Database& db) cons
   return out;
 }
 
-s3::Result<int> Migrations::current_version(Database& db) const {
+core::Result<int> Migrations::current_version(Database& db) const {
   if (auto r = db.exec(kCreateHistory); !r) return std::unexpected(r.error());
   return read_version(db);
 }
 
-s3::Result<std::vector<int>> Migrations::migrate(Database& db, int target,
+core::Result<std::vector<int>> Migrations::migrate(Database& db, int target,
                                                  std::int64_t now_ms) const {
   for (std::size_t i = 0; i < steps_.size(); ++i)
     if (steps_[i].number != static_cast<int>(i) + 1)
-      return std::unexpected(s3::make_error(
-          s3::ErrorCode::InternalError,
+      return std::unexpected(core::make_error(
+          core::ErrorCode::InternalError,
           "migration list is not numbered 1..N: step " + std::to_string(i + 1) + " is numbered " +
               std::to_string(steps_[i].number)));
   auto current = current_version(db);
   if (!current) return std::unexpected(current.error());
   if (*current > latest())
-    return std::unexpected(s3::make_error(
-        s3::ErrorCode::InternalError,
+    return std::unexpected(core::make_error(
+        core::ErrorCode::InternalError,
         "database schema version " + std::to_string(*current) +
             " is newer than this minicloud knows (" + std::to_string(latest()) +
             "); use a newer minicloud"));
@@ -150,13 +150,13 @@ s3::Result<std::vector<int>> Migrations::migrate(Database& db, int target,
     if (!now_at) return std::unexpected(now_at.error());
     if (*now_at >= step.number) continue;  // already applied (the transaction rolls back)
     if (*now_at != step.number - 1)
-      return std::unexpected(s3::make_error(
-          s3::ErrorCode::InternalError, "schema at version " + std::to_string(*now_at) +
+      return std::unexpected(core::make_error(
+          core::ErrorCode::InternalError, "schema at version " + std::to_string(*now_at) +
                                             ", refusing to skip to migration " +
                                             std::to_string(step.number)));
     if (auto r = db.exec(step.sql); !r)
-      return std::unexpected(s3::make_error(
-          s3::ErrorCode::InternalError,
+      return std::unexpected(core::make_error(
+          core::ErrorCode::InternalError,
           "migration " + std::to_string(step.number) + " failed: " + r.error().message));
     auto ins = db.prepare(
         "INSERT INTO schema_information (version, applied_at, description) VALUES (?, ?, ?)");

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "s3/error.h"
+#include "core/error.h"
 #include "store/db.h"
 
 namespace store {
@@ -39,15 +39,15 @@ class Migrations {
   const std::vector<Migration>& steps() const { return steps_; }
 
   // The recorded history, oldest first; creates schema_information if missing.
-  s3::Result<std::vector<AppliedMigration>> applied(Database& db) const;
+  core::Result<std::vector<AppliedMigration>> applied(Database& db) const;
   // 0 for a fresh database.
-  s3::Result<int> current_version(Database& db) const;
+  core::Result<int> current_version(Database& db) const;
 
   // Applies the pending steps up to and including `target` (forward only) and returns the
   // numbers applied (empty if already there). InvalidArgument if `target` is below the
   // current version or above latest(); InternalError if the database is newer than this
   // program knows or a step fails (that step is rolled back, earlier ones stay).
-  s3::Result<std::vector<int>> migrate(Database& db, int target, std::int64_t now_ms) const;
+  core::Result<std::vector<int>> migrate(Database& db, int target, std::int64_t now_ms) const;
 
  private:
   std::vector<Migration> steps_;

@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "core/time.h"
 #include "store/db.h"
 #include "store/migrations.h"
 
@@ -18,13 +19,8 @@ namespace {
 
 constexpr std::size_t kCopyChunk = 1 << 20;  // multipart concatenation buffer
 
-s3::S3Error err(s3::ErrorCode code, std::string message = {}) {
-  return s3::make_error(code, std::move(message));
-}
-
-std::int64_t system_now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+core::Error err(core::ErrorCode code, std::string message = {}) {
+  return core::make_error(code, std::move(message));
 }
 
 // ---- Pair lists as bytes: (u32 little-endian length, bytes) twice per pair. Binary-safe,
@@ -178,7 +174,7 @@ void remove_abandoned_memory_dirs(const fs::path& base) {
 
 }  // namespace
 
-s3::Result<std::string> multipart_etag(const std::vector<std::string>& part_etags) {
+core::Result<std::string> multipart_etag(const std::vector<std::string>& part_etags) {
   std::string binary;
   binary.reserve(part_etags.size() * 16);
   auto nibble = [](char c) -> int {
@@ -189,17 +185,17 @@ s3::Result<std::string> multipart_etag(const std::vector<std::string>& part_etag
   };
   for (const std::string& quoted : part_etags) {
     std::string etag = unquote(quoted);
-    if (etag.size() != 32) return std::unexpected(err(s3::ErrorCode::InvalidPart));
+    if (etag.size() != 32) return std::unexpected(err(core::ErrorCode::InvalidPart));
     for (std::size_t i = 0; i < 32; i += 2) {
       int hi = nibble(etag[i]), lo = nibble(etag[i + 1]);
-      if (hi < 0 || lo < 0) return std::unexpected(err(s3::ErrorCode::InvalidPart));
+      if (hi < 0 || lo < 0) return std::unexpected(err(core::ErrorCode::InvalidPart));
       binary.push_back(static_cast<char>(hi * 16 + lo));
     }
   }
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int md_len = 0;
   if (EVP_Digest(binary.data(), binary.size(), md, &md_len, EVP_md5(), nullptr) != 1)
-    return std::unexpected(err(s3::ErrorCode::InternalError, "md5 failed"));
+    return std::unexpected(err(core::ErrorCode::InternalError, "md5 failed"));
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
   for (unsigned int i = 0; i < md_len; ++i) {
@@ -233,7 +229,7 @@ class Store::Impl {
     }
   }
 
-  std::int64_t now() const { return options_.now_ms ? options_.now_ms() : system_now_ms(); }
+  std::int64_t now() const { return options_.now_ms ? options_.now_ms() : core::system_now_ms(); }
 
   // A cached prepared statement, reset (releasing its read snapshot) when the use ends.
   // Keyed by the SQL literal's address: every call site passes a string literal.
@@ -251,7 +247,7 @@ class Store::Impl {
    private:
     Statement* st_;
   };
-  s3::Result<Use> use(const char* sql) const {
+  core::Result<Use> use(const char* sql) const {
     auto it = statements_.find(sql);
     if (it == statements_.end()) {
       auto st = db_->prepare(sql);
@@ -262,21 +258,21 @@ class Store::Impl {
   }
 
   // Helpers below expect mu_ held.
-  s3::Result<bool> bucket_exists(const std::string& name) const {
+  core::Result<bool> bucket_exists(const std::string& name) const {
     auto st = use("SELECT 1 FROM buckets WHERE name = ?");
     if (!st) return std::unexpected(st.error());
     (*st)->bind(1, name);
     return (*st)->step();
   }
 
-  s3::Result<void> require_bucket(const std::string& name) const {
+  core::Result<void> require_bucket(const std::string& name) const {
     auto exists = bucket_exists(name);
     if (!exists) return std::unexpected(exists.error());
-    if (!*exists) return std::unexpected(err(s3::ErrorCode::NoSuchBucket));
+    if (!*exists) return std::unexpected(err(core::ErrorCode::NoSuchBucket));
     return {};
   }
 
-  s3::Result<std::optional<ObjectMeta>> find_object(const std::string& bucket,
+  core::Result<std::optional<ObjectMeta>> find_object(const std::string& bucket,
                                                     const std::string& key) const {
     auto st = use("SELECT " OBJECT_COLUMNS " FROM objects WHERE bucket = ? AND key = ?");
     if (!st) return std::unexpected(st.error());
@@ -288,15 +284,15 @@ class Store::Impl {
   }
 
   // The object, or NoSuchBucket / NoSuchKey.
-  s3::Result<ObjectMeta> require_object(const std::string& bucket, const std::string& key) const {
+  core::Result<ObjectMeta> require_object(const std::string& bucket, const std::string& key) const {
     auto found = find_object(bucket, key);
     if (!found) return std::unexpected(found.error());
     if (*found) return std::move(**found);
     if (auto b = require_bucket(bucket); !b) return std::unexpected(b.error());
-    return std::unexpected(err(s3::ErrorCode::NoSuchKey));
+    return std::unexpected(err(core::ErrorCode::NoSuchKey));
   }
 
-  s3::Result<std::optional<UploadInfo>> find_upload(const std::string& upload_id) const {
+  core::Result<std::optional<UploadInfo>> find_upload(const std::string& upload_id) const {
     auto st = use("SELECT " UPLOAD_COLUMNS " FROM uploads WHERE upload_id = ?");
     if (!st) return std::unexpected(st.error());
     (*st)->bind(1, upload_id);
@@ -306,15 +302,15 @@ class Store::Impl {
     return std::optional<UploadInfo>{read_upload(**st)};
   }
 
-  s3::Result<UploadInfo> require_upload(const std::string& upload_id) const {
+  core::Result<UploadInfo> require_upload(const std::string& upload_id) const {
     auto found = find_upload(upload_id);
     if (!found) return std::unexpected(found.error());
-    if (!*found) return std::unexpected(err(s3::ErrorCode::NoSuchUpload));
+    if (!*found) return std::unexpected(err(core::ErrorCode::NoSuchUpload));
     return std::move(**found);
   }
 
   // Parts with their blob ids, by number.
-  s3::Result<std::vector<std::pair<PartInfo, std::string>>> parts_of(const std::string& upload_id) const {
+  core::Result<std::vector<std::pair<PartInfo, std::string>>> parts_of(const std::string& upload_id) const {
     auto st = use("SELECT " PART_COLUMNS " FROM parts WHERE upload_id = ? ORDER BY part_number");
     if (!st) return std::unexpected(st.error());
     (*st)->bind(1, upload_id);
@@ -330,7 +326,7 @@ class Store::Impl {
 
   // Inserts or replaces the object row inside an open transaction; returns the replaced
   // body's id ("" if none).
-  s3::Result<std::string> put_object_row(const ObjectMeta& m) const {
+  core::Result<std::string> put_object_row(const ObjectMeta& m) const {
     auto old = find_object(m.bucket, m.key);
     if (!old) return std::unexpected(old.error());
     auto st = use("INSERT OR REPLACE INTO objects (bucket, " OBJECT_COLUMNS
@@ -348,9 +344,9 @@ class Store::Impl {
   // Removing after the commit (outside mu_; unlink can take milliseconds) is safe:
   // get_object reads a row and opens its body under mu_, so a reader either opened the
   // old body before the commit (and keeps it open) or sees the new row.
-  s3::Result<ObjectMeta> commit_installed(ObjectMeta m) {
+  core::Result<ObjectMeta> commit_installed(ObjectMeta m) {
     std::unique_lock lock(mu_);
-    auto result = [&]() -> s3::Result<std::string> {
+    auto result = [&]() -> core::Result<std::string> {
       auto tx = Transaction::begin(*db_);
       if (!tx) return std::unexpected(tx.error());
       if (auto b = require_bucket(m.bucket); !b) return std::unexpected(b.error());
@@ -380,7 +376,7 @@ class Store::Impl {
 
 // ---- Open / close
 
-s3::Result<std::unique_ptr<Store>> Store::open(Options options) {
+core::Result<std::unique_ptr<Store>> Store::open(Options options) {
   fs::path dir;
   bool owns_dir = false;
   std::error_code ec;
@@ -389,20 +385,20 @@ s3::Result<std::unique_ptr<Store>> Store::open(Options options) {
     remove_abandoned_memory_dirs(base);
     std::string tmpl = (base / "minicloud-XXXXXX").string();
     if (!::mkdtemp(tmpl.data()))
-      return std::unexpected(err(s3::ErrorCode::InternalError,
+      return std::unexpected(err(core::ErrorCode::InternalError,
                                  "mkdtemp " + tmpl + ": " + std::strerror(errno)));
     dir = tmpl;
     owns_dir = true;
   } else {
     if (options.data_dir.empty())
-      return std::unexpected(err(s3::ErrorCode::InternalError, "no data dir given"));
+      return std::unexpected(err(core::ErrorCode::InternalError, "no data dir given"));
     dir = options.data_dir;
     fs::create_directories(dir, ec);
     if (ec)
-      return std::unexpected(err(s3::ErrorCode::InternalError,
+      return std::unexpected(err(core::ErrorCode::InternalError,
                                  "create " + dir.string() + ": " + ec.message()));
   }
-  auto cleanup = [&](s3::S3Error e) -> s3::Result<std::unique_ptr<Store>> {
+  auto cleanup = [&](core::Error e) -> core::Result<std::unique_ptr<Store>> {
     if (owns_dir) fs::remove_all(dir, ec);
     return std::unexpected(std::move(e));
   };
@@ -413,7 +409,7 @@ s3::Result<std::unique_ptr<Store>> Store::open(Options options) {
   if (auto r = blobs.create_dirs(); !r) return cleanup(r.error());
   auto db = Database::open(dir / "metadata.db", /*exclusive=*/true);
   if (!db) return cleanup(db.error());
-  const std::int64_t now = options.now_ms ? options.now_ms() : system_now_ms();
+  const std::int64_t now = options.now_ms ? options.now_ms() : core::system_now_ms();
   Migrations migrations;
   if (auto r = migrations.migrate(*db, migrations.latest(), now); !r) return cleanup(r.error());
 
@@ -446,7 +442,7 @@ const fs::path& Store::data_dir() const { return impl_->dir_; }
 
 // ---- Buckets
 
-s3::Result<BucketInfo> Store::create_bucket(const std::string& name, const std::string& acl,
+core::Result<BucketInfo> Store::create_bucket(const std::string& name, const std::string& acl,
                                             const std::string& region) {
   BucketInfo info{name, impl_->now(), acl.empty() ? "private" : acl, region};
   std::lock_guard lock(impl_->mu_);
@@ -456,18 +452,18 @@ s3::Result<BucketInfo> Store::create_bucket(const std::string& name, const std::
   if (!st) return std::unexpected(st.error());
   (*st)->bind(1, info.name).bind(2, info.created_ms).bind(3, info.acl).bind(4, info.region);
   if (auto r = (*st)->run(); !r) return std::unexpected(r.error());
-  if (impl_->db_->changes() == 0) return std::unexpected(err(s3::ErrorCode::BucketAlreadyOwnedByYou));
+  if (impl_->db_->changes() == 0) return std::unexpected(err(core::ErrorCode::BucketAlreadyOwnedByYou));
   return info;
 }
 
-s3::Result<BucketInfo> Store::get_bucket(const std::string& name) const {
+core::Result<BucketInfo> Store::get_bucket(const std::string& name) const {
   std::lock_guard lock(impl_->mu_);
   auto st = impl_->use("SELECT name, created_ms, acl, region FROM buckets WHERE name = ?");
   if (!st) return std::unexpected(st.error());
   (*st)->bind(1, name);
   auto row = (*st)->step();
   if (!row) return std::unexpected(row.error());
-  if (!*row) return std::unexpected(err(s3::ErrorCode::NoSuchBucket));
+  if (!*row) return std::unexpected(err(core::ErrorCode::NoSuchBucket));
   return BucketInfo{(*st)->column_text(0), (*st)->column_int(1), (*st)->column_text(2),
                     (*st)->column_text(3)};
 }
@@ -486,7 +482,7 @@ std::vector<BucketInfo> Store::list_buckets() const {
   return out;
 }
 
-s3::Result<void> Store::delete_bucket(const std::string& name) {
+core::Result<void> Store::delete_bucket(const std::string& name) {
   std::lock_guard lock(impl_->mu_);
   auto tx = Transaction::begin(*impl_->db_);
   if (!tx) return std::unexpected(tx.error());
@@ -498,7 +494,7 @@ s3::Result<void> Store::delete_bucket(const std::string& name) {
     (*st)->bind(1, name);
     auto row = (*st)->step();
     if (!row) return std::unexpected(row.error());
-    if (*row) return std::unexpected(err(s3::ErrorCode::BucketNotEmpty));
+    if (*row) return std::unexpected(err(core::ErrorCode::BucketNotEmpty));
   }
   auto st = impl_->use("DELETE FROM buckets WHERE name = ?");  // configs cascade
   if (!st) return std::unexpected(st.error());
@@ -507,19 +503,19 @@ s3::Result<void> Store::delete_bucket(const std::string& name) {
   return tx->commit();
 }
 
-s3::Result<void> Store::set_bucket_acl(const std::string& name, const std::string& acl) {
+core::Result<void> Store::set_bucket_acl(const std::string& name, const std::string& acl) {
   std::lock_guard lock(impl_->mu_);
   auto st = impl_->use("UPDATE buckets SET acl = ? WHERE name = ?");
   if (!st) return std::unexpected(st.error());
   (*st)->bind(1, acl).bind(2, name);
   if (auto r = (*st)->run(); !r) return r;
-  if (impl_->db_->changes() == 0) return std::unexpected(err(s3::ErrorCode::NoSuchBucket));
+  if (impl_->db_->changes() == 0) return std::unexpected(err(core::ErrorCode::NoSuchBucket));
   return {};
 }
 
 // ---- Bucket documents
 
-s3::Result<std::optional<std::string>> Store::get_bucket_config(const std::string& bucket,
+core::Result<std::optional<std::string>> Store::get_bucket_config(const std::string& bucket,
                                                                 const std::string& kind) const {
   std::lock_guard lock(impl_->mu_);
   if (auto b = impl_->require_bucket(bucket); !b) return std::unexpected(b.error());
@@ -532,7 +528,7 @@ s3::Result<std::optional<std::string>> Store::get_bucket_config(const std::strin
   return std::optional<std::string>{(*st)->column_text(0)};
 }
 
-s3::Result<void> Store::put_bucket_config(const std::string& bucket, const std::string& kind,
+core::Result<void> Store::put_bucket_config(const std::string& bucket, const std::string& kind,
                                           const std::string& value) {
   std::lock_guard lock(impl_->mu_);
   auto tx = Transaction::begin(*impl_->db_);
@@ -545,7 +541,7 @@ s3::Result<void> Store::put_bucket_config(const std::string& bucket, const std::
   return tx->commit();
 }
 
-s3::Result<void> Store::delete_bucket_config(const std::string& bucket, const std::string& kind) {
+core::Result<void> Store::delete_bucket_config(const std::string& bucket, const std::string& kind) {
   std::lock_guard lock(impl_->mu_);
   if (auto b = impl_->require_bucket(bucket); !b) return b;
   auto st = impl_->use("DELETE FROM bucket_configs WHERE bucket = ? AND kind = ?");
@@ -556,9 +552,9 @@ s3::Result<void> Store::delete_bucket_config(const std::string& bucket, const st
 
 // ---- Objects
 
-s3::Result<BlobWriter> Store::new_blob() { return impl_->blobs_.new_writer(); }
+core::Result<BlobWriter> Store::new_blob() { return impl_->blobs_.new_writer(); }
 
-s3::Result<ObjectMeta> Store::commit_object(ObjectMeta meta, BlobWriter&& blob) {
+core::Result<ObjectMeta> Store::commit_object(ObjectMeta meta, BlobWriter&& blob) {
   meta.size = blob.size();
   auto id = impl_->blobs_.install(std::move(blob));
   if (!id) return std::unexpected(id.error());
@@ -567,7 +563,7 @@ s3::Result<ObjectMeta> Store::commit_object(ObjectMeta meta, BlobWriter&& blob) 
   return impl_->commit_installed(std::move(meta));
 }
 
-s3::Result<ObjectMeta> Store::copy_object(const ObjectMeta& source, ObjectMeta target_meta) {
+core::Result<ObjectMeta> Store::copy_object(const ObjectMeta& source, ObjectMeta target_meta) {
   auto id = impl_->blobs_.duplicate(source.blob_id);
   if (!id) return std::unexpected(id.error());
   target_meta.size = source.size;
@@ -578,16 +574,16 @@ s3::Result<ObjectMeta> Store::copy_object(const ObjectMeta& source, ObjectMeta t
   return impl_->commit_installed(std::move(target_meta));
 }
 
-s3::Result<ObjectMeta> Store::head_object(const std::string& bucket, const std::string& key) const {
+core::Result<ObjectMeta> Store::head_object(const std::string& bucket, const std::string& key) const {
   std::lock_guard lock(impl_->mu_);
   return impl_->require_object(bucket, key);
 }
 
-s3::Result<BlobReader> Store::open_object(const ObjectMeta& meta) const {
+core::Result<BlobReader> Store::open_object(const ObjectMeta& meta) const {
   return impl_->blobs_.open(meta.blob_id);
 }
 
-s3::Result<std::pair<ObjectMeta, BlobReader>> Store::get_object(const std::string& bucket,
+core::Result<std::pair<ObjectMeta, BlobReader>> Store::get_object(const std::string& bucket,
                                                                 const std::string& key) const {
   // Under the lock, so no commit can remove the body between reading the row and opening
   // the file (commit_installed removes replaced bodies while holding the same lock).
@@ -596,18 +592,18 @@ s3::Result<std::pair<ObjectMeta, BlobReader>> Store::get_object(const std::strin
   if (!meta) return std::unexpected(meta.error());
   auto reader = impl_->blobs_.open(meta->blob_id);
   if (!reader) {
-    if (reader.error().code == s3::ErrorCode::NoSuchKey)  // a row without its body
-      return std::unexpected(err(s3::ErrorCode::InternalError,
+    if (reader.error().code == core::ErrorCode::NoSuchKey)  // a row without its body
+      return std::unexpected(err(core::ErrorCode::InternalError,
                                  "body of " + bucket + "/" + key + " is missing"));
     return std::unexpected(reader.error());
   }
   return std::pair<ObjectMeta, BlobReader>{std::move(*meta), std::move(*reader)};
 }
 
-s3::Result<std::optional<ObjectMeta>> Store::delete_object(const std::string& bucket,
+core::Result<std::optional<ObjectMeta>> Store::delete_object(const std::string& bucket,
                                                            const std::string& key) {
   std::unique_lock lock(impl_->mu_);
-  auto deleted = [&]() -> s3::Result<std::optional<ObjectMeta>> {
+  auto deleted = [&]() -> core::Result<std::optional<ObjectMeta>> {
     auto tx = Transaction::begin(*impl_->db_);
     if (!tx) return std::unexpected(tx.error());
     auto found = impl_->find_object(bucket, key);
@@ -628,7 +624,7 @@ s3::Result<std::optional<ObjectMeta>> Store::delete_object(const std::string& bu
   return deleted;
 }
 
-s3::Result<void> Store::set_object_acl(const std::string& bucket, const std::string& key,
+core::Result<void> Store::set_object_acl(const std::string& bucket, const std::string& key,
                                        const std::string& acl) {
   std::lock_guard lock(impl_->mu_);
   auto st = impl_->use("UPDATE objects SET acl = ? WHERE bucket = ? AND key = ?");
@@ -642,7 +638,7 @@ s3::Result<void> Store::set_object_acl(const std::string& bucket, const std::str
   return {};
 }
 
-s3::Result<ListResult> Store::list_objects(const std::string& bucket, const ListQuery& q) const {
+core::Result<ListResult> Store::list_objects(const std::string& bucket, const ListQuery& q) const {
   std::lock_guard lock(impl_->mu_);
   if (auto b = impl_->require_bucket(bucket); !b) return std::unexpected(b.error());
   ListResult out;
@@ -700,7 +696,7 @@ s3::Result<ListResult> Store::list_objects(const std::string& bucket, const List
 
 // ---- Multipart
 
-s3::Result<UploadInfo> Store::create_upload(const std::string& bucket, const std::string& key,
+core::Result<UploadInfo> Store::create_upload(const std::string& bucket, const std::string& key,
                                             ObjectMeta meta_template,
                                             const std::string& checksum_algorithm) {
   UploadInfo u;
@@ -727,16 +723,16 @@ s3::Result<UploadInfo> Store::create_upload(const std::string& bucket, const std
   return u;
 }
 
-s3::Result<UploadInfo> Store::get_upload(const std::string& bucket, const std::string& key,
+core::Result<UploadInfo> Store::get_upload(const std::string& bucket, const std::string& key,
                                          const std::string& upload_id) const {
   std::lock_guard lock(impl_->mu_);
   auto u = impl_->require_upload(upload_id);
   if (!u) return u;
-  if (u->bucket != bucket || u->key != key) return std::unexpected(err(s3::ErrorCode::NoSuchUpload));
+  if (u->bucket != bucket || u->key != key) return std::unexpected(err(core::ErrorCode::NoSuchUpload));
   return u;
 }
 
-s3::Result<PartInfo> Store::commit_part(const std::string& upload_id, int part_number,
+core::Result<PartInfo> Store::commit_part(const std::string& upload_id, int part_number,
                                         const std::string& etag,
                                         std::map<std::string, std::string> checksums,
                                         BlobWriter&& blob) {
@@ -744,7 +740,7 @@ s3::Result<PartInfo> Store::commit_part(const std::string& upload_id, int part_n
   auto id = impl_->blobs_.install(std::move(blob));
   if (!id) return std::unexpected(id.error());
   std::unique_lock lock(impl_->mu_);
-  auto old = [&]() -> s3::Result<std::string> {
+  auto old = [&]() -> core::Result<std::string> {
     auto tx = Transaction::begin(*impl_->db_);
     if (!tx) return std::unexpected(tx.error());
     if (auto u = impl_->require_upload(upload_id); !u) return std::unexpected(u.error());
@@ -775,7 +771,7 @@ s3::Result<PartInfo> Store::commit_part(const std::string& upload_id, int part_n
   return p;
 }
 
-s3::Result<std::vector<PartInfo>> Store::list_parts(const std::string& upload_id) const {
+core::Result<std::vector<PartInfo>> Store::list_parts(const std::string& upload_id) const {
   std::lock_guard lock(impl_->mu_);
   if (auto u = impl_->require_upload(upload_id); !u) return std::unexpected(u.error());
   auto parts = impl_->parts_of(upload_id);
@@ -786,7 +782,7 @@ s3::Result<std::vector<PartInfo>> Store::list_parts(const std::string& upload_id
   return out;
 }
 
-s3::Result<std::vector<UploadInfo>> Store::list_uploads(const std::string& bucket,
+core::Result<std::vector<UploadInfo>> Store::list_uploads(const std::string& bucket,
                                                         const std::string& prefix) const {
   std::lock_guard lock(impl_->mu_);
   if (auto b = impl_->require_bucket(bucket); !b) return std::unexpected(b.error());
@@ -806,7 +802,7 @@ s3::Result<std::vector<UploadInfo>> Store::list_uploads(const std::string& bucke
   return out;
 }
 
-s3::Result<ObjectMeta> Store::complete_upload(const std::string& upload_id,
+core::Result<ObjectMeta> Store::complete_upload(const std::string& upload_id,
                                               const std::vector<CompletedPart>& parts,
                                               ObjectMeta final_meta) {
   UploadInfo upload;
@@ -823,21 +819,21 @@ s3::Result<ObjectMeta> Store::complete_upload(const std::string& upload_id,
 
   // Validate, in S3's order: the list's order first, then each part, then sizes.
   if (parts.empty())
-    return std::unexpected(err(s3::ErrorCode::MalformedXML,
+    return std::unexpected(err(core::ErrorCode::MalformedXML,
                                "The XML you provided was not well-formed or did not validate "
                                "against our published schema"));
   for (std::size_t i = 1; i < parts.size(); ++i)
     if (parts[i].part_number <= parts[i - 1].part_number)
-      return std::unexpected(err(s3::ErrorCode::InvalidPartOrder));
+      return std::unexpected(err(core::ErrorCode::InvalidPartOrder));
   std::vector<std::string> etags, blob_ids;
   std::int64_t total = 0;
   for (std::size_t i = 0; i < parts.size(); ++i) {
     auto it = stored.find(parts[i].part_number);
     if (it == stored.end() || it->second.first.etag != unquote(parts[i].etag))
-      return std::unexpected(err(s3::ErrorCode::InvalidPart));
+      return std::unexpected(err(core::ErrorCode::InvalidPart));
     const PartInfo& p = it->second.first;
     if (i + 1 < parts.size() && p.size < kMinPartSize)
-      return std::unexpected(err(s3::ErrorCode::EntityTooSmall));
+      return std::unexpected(err(core::ErrorCode::EntityTooSmall));
     etags.push_back(p.etag);
     blob_ids.push_back(it->second.second);
     total += p.size;
@@ -852,8 +848,8 @@ s3::Result<ObjectMeta> Store::complete_upload(const std::string& upload_id,
   for (const std::string& blob_id : blob_ids) {
     auto reader = impl_->blobs_.open(blob_id);
     if (!reader) {  // replaced or aborted meanwhile
-      if (reader.error().code == s3::ErrorCode::NoSuchKey)
-        return std::unexpected(err(s3::ErrorCode::InvalidPart));
+      if (reader.error().code == core::ErrorCode::NoSuchKey)
+        return std::unexpected(err(core::ErrorCode::InvalidPart));
       return std::unexpected(reader.error());
     }
     for (std::int64_t offset = 0; offset < reader->size();) {
@@ -865,7 +861,7 @@ s3::Result<ObjectMeta> Store::complete_upload(const std::string& upload_id,
     }
   }
   if (writer->size() != total)
-    return std::unexpected(err(s3::ErrorCode::InternalError, "part bodies changed size"));
+    return std::unexpected(err(core::ErrorCode::InternalError, "part bodies changed size"));
   auto id = impl_->blobs_.install(std::move(*writer));
   if (!id) return std::unexpected(id.error());
 
@@ -880,7 +876,7 @@ s3::Result<ObjectMeta> Store::complete_upload(const std::string& upload_id,
 
   std::unique_lock lock(impl_->mu_);
   std::vector<std::string> garbage;  // bodies to remove once committed
-  auto committed = [&]() -> s3::Result<void> {
+  auto committed = [&]() -> core::Result<void> {
     auto tx = Transaction::begin(*impl_->db_);
     if (!tx) return std::unexpected(tx.error());
     if (auto u = impl_->require_upload(upload_id); !u) return std::unexpected(u.error());
@@ -907,10 +903,10 @@ s3::Result<ObjectMeta> Store::complete_upload(const std::string& upload_id,
   return m;
 }
 
-s3::Result<void> Store::abort_upload(const std::string& upload_id) {
+core::Result<void> Store::abort_upload(const std::string& upload_id) {
   std::unique_lock lock(impl_->mu_);
   std::vector<std::string> garbage;
-  auto committed = [&]() -> s3::Result<void> {
+  auto committed = [&]() -> core::Result<void> {
     auto tx = Transaction::begin(*impl_->db_);
     if (!tx) return std::unexpected(tx.error());
     if (auto u = impl_->require_upload(upload_id); !u) return std::unexpected(u.error());

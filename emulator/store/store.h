@@ -27,7 +27,7 @@
 #include <utility>
 #include <vector>
 
-#include "s3/error.h"
+#include "core/error.h"
 #include "store/blob.h"
 #include "store/types.h"
 
@@ -55,7 +55,7 @@ class Store {
 
   // Creates the dirs, takes the data dir lock (one process per dir), opens SQLite (WAL),
   // runs pending migrations, removes orphan temp/blob files.
-  static s3::Result<std::unique_ptr<Store>> open(Options options);
+  static core::Result<std::unique_ptr<Store>> open(Options options);
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
@@ -64,68 +64,68 @@ class Store {
 
   // ---- Buckets
   // BucketAlreadyOwnedByYou if it exists. Name validation is the S3 layer's job.
-  s3::Result<BucketInfo> create_bucket(const std::string& name, const std::string& acl,
+  core::Result<BucketInfo> create_bucket(const std::string& name, const std::string& acl,
                                        const std::string& region);
-  s3::Result<BucketInfo> get_bucket(const std::string& name) const;  // NoSuchBucket
+  core::Result<BucketInfo> get_bucket(const std::string& name) const;  // NoSuchBucket
   std::vector<BucketInfo> list_buckets() const;                       // sorted by name
   // BucketNotEmpty if it holds objects or in-progress uploads; removes its configs.
-  s3::Result<void> delete_bucket(const std::string& name);
-  s3::Result<void> set_bucket_acl(const std::string& name, const std::string& acl);
+  core::Result<void> delete_bucket(const std::string& name);
+  core::Result<void> set_bucket_acl(const std::string& name, const std::string& acl);
 
   // ---- Per-bucket documents (CORS XML, notification XML, ...): opaque strings by kind.
-  s3::Result<std::optional<std::string>> get_bucket_config(const std::string& bucket,
+  core::Result<std::optional<std::string>> get_bucket_config(const std::string& bucket,
                                                            const std::string& kind) const;
-  s3::Result<void> put_bucket_config(const std::string& bucket, const std::string& kind,
+  core::Result<void> put_bucket_config(const std::string& bucket, const std::string& kind,
                                      const std::string& value);
   // Deleting a missing config is success.
-  s3::Result<void> delete_bucket_config(const std::string& bucket, const std::string& kind);
+  core::Result<void> delete_bucket_config(const std::string& bucket, const std::string& kind);
 
   // ---- Objects: write the body to a BlobWriter, then commit. Only commit makes it visible.
-  s3::Result<BlobWriter> new_blob();
+  core::Result<BlobWriter> new_blob();
   // fsyncs and renames the body into place, then inserts/replaces the row in one
   // transaction and removes the replaced body. Sets size, last_modified_ms and blob_id
   // (other fields are stored as given). NoSuchBucket if the bucket is gone (the body is
   // discarded).
-  s3::Result<ObjectMeta> commit_object(ObjectMeta meta, BlobWriter&& blob);
+  core::Result<ObjectMeta> commit_object(ObjectMeta meta, BlobWriter&& blob);
   // `target_meta` names the destination and carries its metadata (the caller decides
   // COPY vs REPLACE); its size/etag/checksums are taken from `source` when empty. The body
   // is shared by hard link (bodies are immutable). NoSuchKey if the source changed since
   // it was read; same commit rules as commit_object.
-  s3::Result<ObjectMeta> copy_object(const ObjectMeta& source, ObjectMeta target_meta);
-  s3::Result<ObjectMeta> head_object(const std::string& bucket,
+  core::Result<ObjectMeta> copy_object(const ObjectMeta& source, ObjectMeta target_meta);
+  core::Result<ObjectMeta> head_object(const std::string& bucket,
                                      const std::string& key) const;  // NoSuchBucket/NoSuchKey
   // Opens the body `meta` describes. If the object was overwritten or deleted since `meta`
   // was read, its body is gone: NoSuchKey (read again, or use get_object).
-  s3::Result<BlobReader> open_object(const ObjectMeta& meta) const;
+  core::Result<BlobReader> open_object(const ObjectMeta& meta) const;
   // head_object + open_object as one atomic step: the body always matches the metadata.
-  s3::Result<std::pair<ObjectMeta, BlobReader>> get_object(const std::string& bucket,
+  core::Result<std::pair<ObjectMeta, BlobReader>> get_object(const std::string& bucket,
                                                            const std::string& key) const;
   // A missing key is success (nullopt), as in S3; otherwise returns the deleted metadata.
-  s3::Result<std::optional<ObjectMeta>> delete_object(const std::string& bucket,
+  core::Result<std::optional<ObjectMeta>> delete_object(const std::string& bucket,
                                                       const std::string& key);
-  s3::Result<void> set_object_acl(const std::string& bucket, const std::string& key,
+  core::Result<void> set_object_acl(const std::string& bucket, const std::string& key,
                                   const std::string& acl);
   // Keys in UTF-8 binary (byte) order. With a delimiter, keys sharing prefix+...+delimiter
   // roll up into common_prefixes. max_keys counts objects + prefixes; max_keys 0 -> empty,
   // not truncated. A common prefix <= start_after is skipped entirely, so passing back
   // next_marker resumes after a rolled-up group.
-  s3::Result<ListResult> list_objects(const std::string& bucket, const ListQuery& query) const;
+  core::Result<ListResult> list_objects(const std::string& bucket, const ListQuery& query) const;
 
   // ---- Multipart
-  s3::Result<UploadInfo> create_upload(const std::string& bucket, const std::string& key,
+  core::Result<UploadInfo> create_upload(const std::string& bucket, const std::string& key,
                                        ObjectMeta meta_template,
                                        const std::string& checksum_algorithm);
   // NoSuchUpload unless the id exists for this bucket and key.
-  s3::Result<UploadInfo> get_upload(const std::string& bucket, const std::string& key,
+  core::Result<UploadInfo> get_upload(const std::string& bucket, const std::string& key,
                                     const std::string& upload_id) const;
   // Replaces a part with the same number (its old body is removed). NoSuchUpload.
-  s3::Result<PartInfo> commit_part(const std::string& upload_id, int part_number,
+  core::Result<PartInfo> commit_part(const std::string& upload_id, int part_number,
                                    const std::string& etag,
                                    std::map<std::string, std::string> checksums,
                                    BlobWriter&& blob);
-  s3::Result<std::vector<PartInfo>> list_parts(const std::string& upload_id) const;  // by number
+  core::Result<std::vector<PartInfo>> list_parts(const std::string& upload_id) const;  // by number
   // Sorted by key, then initiation time.
-  s3::Result<std::vector<UploadInfo>> list_uploads(const std::string& bucket,
+  core::Result<std::vector<UploadInfo>> list_uploads(const std::string& bucket,
                                                    const std::string& prefix) const;
   // Validates: ascending part numbers (InvalidPartOrder), every part exists with the
   // given etag (InvalidPart), every part but the last >= kMinPartSize (EntityTooSmall).
@@ -133,10 +133,10 @@ class Store {
   // etag = hex(md5(binary part md5s...)) + "-N", parts_count = N, size, then commits the
   // object and removes the upload and its parts in one transaction. bucket/key come from
   // the upload; the rest of `final_meta` is stored as given.
-  s3::Result<ObjectMeta> complete_upload(const std::string& upload_id,
+  core::Result<ObjectMeta> complete_upload(const std::string& upload_id,
                                          const std::vector<CompletedPart>& parts,
                                          ObjectMeta final_meta);
-  s3::Result<void> abort_upload(const std::string& upload_id);  // NoSuchUpload
+  core::Result<void> abort_upload(const std::string& upload_id);  // NoSuchUpload
 
   Stats stats() const;
 
@@ -148,6 +148,6 @@ class Store {
 
 // The multipart ETag: hex(md5(concatenation of the binary md5 of each part)) + "-N".
 // InvalidPart if a part etag is not 32 hex digits.
-s3::Result<std::string> multipart_etag(const std::vector<std::string>& part_etags);
+core::Result<std::string> multipart_etag(const std::vector<std::string>& part_etags);
 
 }  // namespace store

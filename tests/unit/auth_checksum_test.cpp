@@ -80,17 +80,17 @@ TEST_CASE("verify_checksum and verify_content_md5 give S3's errors", "[auth]") {
   CHECK(verify_checksum(ChecksumAlgorithm::CRC32, base64_encode(crc), crc));
   auto wrong = verify_checksum(ChecksumAlgorithm::CRC32, "AAAAAA==", crc);
   REQUIRE_FALSE(wrong);
-  CHECK(wrong.error().code == s3::ErrorCode::BadDigest);
+  CHECK(wrong.error().code == core::ErrorCode::BadDigest);
   auto invalid = verify_checksum(ChecksumAlgorithm::CRC32, "AAAA", crc);
   REQUIRE_FALSE(invalid);
-  CHECK(invalid.error().code == s3::ErrorCode::InvalidRequest);
+  CHECK(invalid.error().code == core::ErrorCode::InvalidRequest);
 
   Hasher md5 = Hasher::md5();
   md5.update("hello");
   const std::string digest = md5.digest();
   CHECK(verify_content_md5("XUFAKrxLKna5cZ2REBfFkg==", digest));
-  CHECK(verify_content_md5("1B2M2Y8AsgTpgAmY7PhCfg==", digest).error().code == s3::ErrorCode::BadDigest);
-  CHECK(verify_content_md5("not base64!", digest).error().code == s3::ErrorCode::InvalidDigest);
+  CHECK(verify_content_md5("1B2M2Y8AsgTpgAmY7PhCfg==", digest).error().code == core::ErrorCode::BadDigest);
+  CHECK(verify_content_md5("not base64!", digest).error().code == core::ErrorCode::InvalidDigest);
 }
 
 TEST_CASE("composite checksum is the checksum of the part checksums plus -N", "[auth]") {

@@ -12,7 +12,7 @@
 #include "auth/sigv4.h"
 
 using namespace auth;
-using s3::ErrorCode;
+using core::ErrorCode;
 
 namespace {
 
@@ -88,7 +88,7 @@ std::string trailer_example_body(std::string_view checksum = "sOO8/Q==") {
 }
 
 struct Outcome {
-  s3::Result<void> result;
+  core::Result<void> result;
   std::string payload;
 };
 
@@ -298,7 +298,7 @@ TEST_CASE("chunk headers that are not aws-chunked are refused without buffering 
   CHECK(decoder.feed("zz\r\n", out).error().code == ErrorCode::InvalidRequest);
   ChunkedDecoder endless(unsigned_trailer_identity(), -1);
   const std::string junk(1000, '1');
-  s3::Result<void> r;
+  core::Result<void> r;
   for (int i = 0; i < 10 && r; ++i) r = endless.feed(junk, out);
   CHECK(r.error().code == ErrorCode::InvalidRequest);
   ChunkedDecoder bare_lf(unsigned_trailer_identity(), -1);

@@ -10,7 +10,7 @@
 #include "http/message.h"
 
 using auth::PostFormFields;
-using s3::ErrorCode;
+using core::ErrorCode;
 using Clock = std::chrono::system_clock;
 
 namespace {
@@ -46,16 +46,16 @@ auth::PostPolicy policy_with(const std::string& conditions) {
 
 const Clock::time_point kNow = utc(2029, 6, 1);
 
-s3::Result<void> check(const std::string& conditions, const PostFormFields& fields, std::string bucket = "photos") {
+core::Result<void> check(const std::string& conditions, const PostFormFields& fields, std::string bucket = "photos") {
   return auth::check_post_policy(policy_with(conditions), fields, bucket, kNow);
 }
 
-std::string failure_of(const s3::Result<void>& result) {
+std::string failure_of(const core::Result<void>& result) {
   REQUIRE_FALSE(result);
   return result.error().message;
 }
 
-std::string detail(const s3::S3Error& e, const std::string& name) {
+std::string detail(const core::Error& e, const std::string& name) {
   for (const auto& [k, v] : e.details)
     if (k == name) return v;
   return "<absent>";
@@ -491,7 +491,7 @@ struct Parsed {
   std::optional<http::FormFile> file;
   std::string content;
   int file_starts = 0;
-  s3::Result<void> result;  // first feed error, else finish()
+  core::Result<void> result;  // first feed error, else finish()
 };
 
 // Feeds `body` in pieces of `piece` bytes (0 = all at once).
@@ -500,13 +500,13 @@ Parsed parse(std::string_view body, std::size_t piece = 0, std::string boundary 
   Parsed out;
   http::FormDataReader reader(
       boundary,
-      [&](const std::vector<http::FormField>& fields, const http::FormFile& file) -> s3::Result<void> {
+      [&](const std::vector<http::FormField>& fields, const http::FormFile& file) -> core::Result<void> {
         out.fields = fields;
         out.file = file;
         ++out.file_starts;
         return {};
       },
-      [&](std::string_view data) -> s3::Result<void> {
+      [&](std::string_view data) -> core::Result<void> {
         out.content.append(data);
         return {};
       },
@@ -528,13 +528,13 @@ Parsed parse_in_two(std::string_view body, std::size_t cut,
   Parsed out;
   http::FormDataReader reader(
       "XyZ",
-      [&](const std::vector<http::FormField>& fields, const http::FormFile& file) -> s3::Result<void> {
+      [&](const std::vector<http::FormField>& fields, const http::FormFile& file) -> core::Result<void> {
         out.fields = fields;
         out.file = file;
         ++out.file_starts;
         return {};
       },
-      [&](std::string_view data) -> s3::Result<void> {
+      [&](std::string_view data) -> core::Result<void> {
         out.content.append(data);
         return {};
       },
@@ -592,8 +592,8 @@ TEST_CASE("form reader: any split of the body gives the same result", "[post_pol
   for (std::size_t cut = 1; cut < body.size(); ++cut) {
     Parsed out;
     http::FormDataReader reader(
-        "XyZ", [&](const auto& fields, const auto&) -> s3::Result<void> { out.fields = fields; return {}; },
-        [&](std::string_view data) -> s3::Result<void> { out.content.append(data); return {}; });
+        "XyZ", [&](const auto& fields, const auto&) -> core::Result<void> { out.fields = fields; return {}; },
+        [&](std::string_view data) -> core::Result<void> { out.content.append(data); return {}; });
     REQUIRE(reader.feed(std::string_view(body).substr(0, cut)));
     REQUIRE(reader.feed(std::string_view(body).substr(cut)));
     REQUIRE(reader.finish());
@@ -745,8 +745,8 @@ TEST_CASE("form reader: an error from the file callbacks stops it", "[post_polic
   int data_calls = 0;
   http::FormDataReader reader(
       "XyZ",
-      [](const auto&, const auto&) -> s3::Result<void> { return std::unexpected(s3::make_error(ErrorCode::AccessDenied)); },
-      [&](std::string_view) -> s3::Result<void> { ++data_calls; return {}; });
+      [](const auto&, const auto&) -> core::Result<void> { return std::unexpected(core::make_error(ErrorCode::AccessDenied)); },
+      [&](std::string_view) -> core::Result<void> { ++data_calls; return {}; });
   auto result = reader.feed(sample_form());
   REQUIRE_FALSE(result);
   CHECK(result.error().code == ErrorCode::AccessDenied);

@@ -13,7 +13,7 @@
 #include "auth/sigv4.h"
 
 using namespace auth;
-using s3::ErrorCode;
+using core::ErrorCode;
 
 namespace {
 
@@ -81,12 +81,12 @@ std::string replace(std::string s, std::string_view from, std::string_view to) {
   return s.replace(pos, from.size(), to);
 }
 
-ErrorCode code_of(const s3::Result<Identity>& r) {
+ErrorCode code_of(const core::Result<Identity>& r) {
   REQUIRE_FALSE(r.has_value());
   return r.error().code;
 }
 
-std::string detail(const s3::S3Error& e, std::string_view name) {
+std::string detail(const core::Error& e, std::string_view name) {
   for (const auto& [k, v] : e.details)
     if (k == name) return v;
   return "<absent>";

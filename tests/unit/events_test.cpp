@@ -124,7 +124,7 @@ TEST_CASE("notification XML parses, validates and round-trips", "[events]") {
   auto none = [](events::TargetKind, const std::string&) { return false; };
   auto unknown = events::validate_rules(*rules, none);
   REQUIRE_FALSE(unknown);
-  CHECK(unknown.error().code == s3::ErrorCode::InvalidArgument);
+  CHECK(unknown.error().code == core::ErrorCode::InvalidArgument);
   CHECK(unknown.error().effective_message() == "Unable to validate the following destination configurations");
 
   SECTION("overlapping prefixes for the same event type are rejected") {
@@ -140,18 +140,18 @@ TEST_CASE("notification XML parses, validates and round-trips", "[events]") {
     CHECK(events::validate_rules(overlap, all));
   }
   SECTION("bad documents") {
-    CHECK(events::parse_notification_xml("<NotificationConfiguration>").error().code == s3::ErrorCode::MalformedXML);
+    CHECK(events::parse_notification_xml("<NotificationConfiguration>").error().code == core::ErrorCode::MalformedXML);
     auto bad_event = events::parse_notification_xml(
         "<NotificationConfiguration><QueueConfiguration><Queue>q</Queue><Event>s3:ObjectCreated:Nope</Event>"
         "</QueueConfiguration></NotificationConfiguration>");
     REQUIRE_FALSE(bad_event);
-    CHECK(bad_event.error().code == s3::ErrorCode::InvalidArgument);
+    CHECK(bad_event.error().code == core::ErrorCode::InvalidArgument);
     auto bad_filter = events::parse_notification_xml(
         "<NotificationConfiguration><TopicConfiguration><Topic>t</Topic><Event>s3:ObjectCreated:*</Event>"
         "<Filter><S3Key><FilterRule><Name>middle</Name><Value>x</Value></FilterRule></S3Key></Filter>"
         "</TopicConfiguration></NotificationConfiguration>");
     REQUIRE_FALSE(bad_filter);
-    CHECK(bad_filter.error().code == s3::ErrorCode::InvalidArgument);
+    CHECK(bad_filter.error().code == core::ErrorCode::InvalidArgument);
   }
 }
 
@@ -241,8 +241,8 @@ TEST_CASE("the event log retries with backoff, then fails; survives a restart; r
     REQUIRE((*log)->claim(now + 5000).value());
     auto running = (*log)->replay(*id, now + 5000);
     REQUIRE_FALSE(running);
-    CHECK(running.error().code == s3::ErrorCode::InvalidRequest);
-    CHECK((*log)->replay(12345, now).error().code == s3::ErrorCode::NoSuchKey);
+    CHECK(running.error().code == core::ErrorCode::InvalidRequest);
+    CHECK((*log)->replay(12345, now).error().code == core::ErrorCode::NoSuchKey);
   }
   SECTION("a delivery left running by a crash is queued again on reopen") {
     auto id2 = (*log)->enqueue(d);

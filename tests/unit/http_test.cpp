@@ -63,8 +63,8 @@ TEST_CASE("the router turns a request into one endpoint", "[http]") {
   auto vhost = route(request("GET", "/k.txt", "my.bucket.s3.localhost:4566"));
   CHECK(vhost->bucket == "my.bucket");
   CHECK(vhost->key == "k.txt");
-  CHECK(route(request("GET", "/b?policy")).error().code == s3::ErrorCode::NotImplemented);
-  CHECK(route(request("PATCH", "/b/k")).error().code == s3::ErrorCode::MethodNotAllowed);
+  CHECK(route(request("GET", "/b?policy")).error().code == core::ErrorCode::NotImplemented);
+  CHECK(route(request("PATCH", "/b/k")).error().code == core::ErrorCode::MethodNotAllowed);
 }
 
 TEST_CASE("decimals parse without overflow or signs", "[http]") {

@@ -1,13 +1,13 @@
 #include <catch2/catch.hpp>
 
-#include "s3/error.h"
+#include "core/error.h"
 
 TEST_CASE("S3 errors carry their code name, status and default message") {
-  auto e = s3::make_error(s3::ErrorCode::NoSuchKey);
+  auto e = core::make_error(core::ErrorCode::NoSuchKey);
   CHECK(e.code_name() == "NoSuchKey");
   CHECK(e.http_status() == 404);
   CHECK(e.effective_message() == "The specified key does not exist.");
-  auto custom = s3::make_error(s3::ErrorCode::AccessDenied, "Request has expired");
+  auto custom = core::make_error(core::ErrorCode::AccessDenied, "Request has expired");
   CHECK(custom.http_status() == 403);
   CHECK(custom.effective_message() == "Request has expired");
 }

@@ -3,7 +3,7 @@
 #include "store_test_support.h"
 
 using namespace store_test;
-using s3::ErrorCode;
+using core::ErrorCode;
 
 TEST_CASE("store: bucket lifecycle and errors", "[store]") {
   TempDir dir;

@@ -5,7 +5,7 @@
 #include "store_test_support.h"
 
 using namespace store_test;
-using s3::ErrorCode;
+using core::ErrorCode;
 
 namespace {
 

@@ -3,7 +3,7 @@
 #include "store_test_support.h"
 
 using namespace store_test;
-using s3::ErrorCode;
+using core::ErrorCode;
 
 namespace {
 
@@ -15,7 +15,7 @@ std::string pattern(std::size_t size, char seed) {
   return out;
 }
 
-s3::Result<store::PartInfo> upload_part(store::Store& s, const std::string& upload_id, int number,
+core::Result<store::PartInfo> upload_part(store::Store& s, const std::string& upload_id, int number,
                                         const std::string& body) {
   auto w = s.new_blob();
   if (!w) return std::unexpected(w.error());

@@ -80,7 +80,7 @@ inline std::unique_ptr<store::Store> open_store(const std::filesystem::path& dir
   return std::move(*s);
 }
 
-inline s3::Result<store::ObjectMeta> put(store::Store& s, const std::string& bucket,
+inline core::Result<store::ObjectMeta> put(store::Store& s, const std::string& bucket,
                                             const std::string& key, std::string_view body,
                                             store::ObjectMeta meta = {}) {
   auto w = s.new_blob();

@@ -1,6 +1,6 @@
-#include "s3/error.h"
+#include "core/error.h"
 
-namespace s3 {
+namespace core {
 namespace {
 
 struct ErrorInfo {
@@ -53,20 +53,38 @@ ErrorInfo info(ErrorCode code) {
     case ErrorCode::NoSuchDistribution: return {"NoSuchDistribution", 404, "The specified distribution does not exist."};
     case ErrorCode::NoSuchInvalidation: return {"NoSuchInvalidation", 404, "The specified invalidation does not exist."};
     case ErrorCode::CORSForbidden: return {"AccessForbidden", 403, "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec."};
+    case ErrorCode::ValidationError: return {"ValidationError", 400, "Validation error"};
+    case ErrorCode::InvalidAction: return {"InvalidAction", 400, "The action or operation requested is invalid."};
+    case ErrorCode::MissingAction: return {"MissingAction", 400, "The request must contain the parameter Action."};
+    case ErrorCode::UnknownOperation: return {"UnknownOperationException", 400, "The operation is not supported."};
+    case ErrorCode::SerializationException: return {"SerializationException", 400, "The request body could not be read."};
+    case ErrorCode::InvalidClientTokenId: return {"InvalidClientTokenId", 403, "The security token included in the request is invalid."};
+    case ErrorCode::ExpiredToken: return {"ExpiredToken", 403, "The security token included in the request is expired"};
+    case ErrorCode::IncompleteSignature: return {"IncompleteSignature", 400, "The request signature does not conform to AWS standards."};
+    case ErrorCode::InternalFailure: return {"InternalFailure", 500, "The request processing has failed because of an unknown error, exception or failure."};
+    case ErrorCode::AlreadyExistsException: return {"AlreadyExistsException", 400, "Resource already exists"};
+    case ErrorCode::ChangeSetNotFound: return {"ChangeSetNotFound", 404, "ChangeSet does not exist"};
+    case ErrorCode::InsufficientCapabilities: return {"InsufficientCapabilitiesException", 400, "Requires capabilities"};
+    case ErrorCode::InvalidChangeSetStatus: return {"InvalidChangeSetStatus", 400, "The change set cannot be executed in its current status."};
+    case ErrorCode::ParameterNotFound: return {"ParameterNotFound", 400, "Parameter not found."};
+    case ErrorCode::ParameterAlreadyExists: return {"ParameterAlreadyExists", 400, "The parameter already exists. To overwrite this value, set the overwrite option in the request to true."};
+    case ErrorCode::ParameterVersionNotFound: return {"ParameterVersionNotFound", 400, "The specified parameter version was not found."};
+    case ErrorCode::ValidationException: return {"ValidationException", 400, "Validation error"};
+    case ErrorCode::RepositoryNotFound: return {"RepositoryNotFoundException", 400, "The repository does not exist."};
   }
   return {"InternalError", 500, "We encountered an internal error. Please try again."};
 }
 
 }  // namespace
 
-int S3Error::http_status() const { return info(code).status; }
-std::string_view S3Error::code_name() const { return info(code).name; }
-std::string S3Error::effective_message() const {
+int Error::http_status() const { return info(code).status; }
+std::string_view Error::code_name() const { return info(code).name; }
+std::string Error::effective_message() const {
   return message.empty() ? std::string(info(code).message) : message;
 }
 
-S3Error make_error(ErrorCode code, std::string message) {
-  return S3Error{code, std::move(message), {}, {}};
+Error make_error(ErrorCode code, std::string message) {
+  return Error{code, std::move(message), {}, {}};
 }
 
-}  // namespace s3
+}  // namespace core
