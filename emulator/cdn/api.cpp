@@ -228,7 +228,7 @@ http::Response Service::api(http::Request& request, http::RequestBody& body) {
   };
   if (parts.empty() || parts[0] != "distribution") return not_implemented();
   if (parts.size() == 1) return method == "GET" ? list_distributions(request) : not_implemented();
-  const Distribution* d = by_id(parts[1]);
+  auto d = by_id(parts[1]);
   if (!d) return api_error(core::make_error(core::ErrorCode::NoSuchDistribution), request);
   if (parts.size() == 2 && method == "GET") return get_distribution(*d, false);
   if (parts.size() == 3 && parts[2] == "config" && method == "GET") return get_distribution(*d, true);
@@ -253,7 +253,8 @@ http::Response Service::get_distribution(const Distribution& d, bool config_only
   add(root, "Id", d.id);
   add(root, "ARN", arn(d));
   add(root, "Status", "Deployed");
-  add(root, "LastModifiedTime", core::iso8601_ms(started_ms_));
+  auto edge = find_edge(d);
+  add(root, "LastModifiedTime", core::iso8601_ms(edge ? edge->created_ms : started_ms_));
   add(root, "InProgressInvalidationBatches", std::int64_t{0});
   add(root, "DomainName", d.domain);
   for (const char* signers : {"ActiveTrustedSigners", "ActiveTrustedKeyGroups"}) {
@@ -273,15 +274,21 @@ http::Response Service::list_distributions(const http::Request&) const {
   add(root, "Marker", "");
   add(root, "MaxItems", std::int64_t{100});
   add_bool(root, "IsTruncated", false);
-  add(root, "Quantity", static_cast<std::int64_t>(distributions_.size()));
-  if (!distributions_.empty()) {
+  std::vector<std::shared_ptr<Edge>> edges;
+  {
+    std::shared_lock lock(edges_mutex_);
+    edges = edges_;
+  }
+  add(root, "Quantity", static_cast<std::int64_t>(edges.size()));
+  if (!edges.empty()) {
     auto items = root.append_child("Items");
-    for (const auto& d : distributions_) {
+    for (const auto& edge : edges) {
+      const Distribution& d = edge->config;
       auto s = items.append_child("DistributionSummary");
       add(s, "Id", d.id);
       add(s, "ARN", arn(d));
       add(s, "Status", "Deployed");
-      add(s, "LastModifiedTime", core::iso8601_ms(started_ms_));
+      add(s, "LastModifiedTime", core::iso8601_ms(edge->created_ms));
       add(s, "DomainName", d.domain);
       write_common(s, d, true);
       add_bool(s, "Staging", false);
@@ -292,7 +299,7 @@ http::Response Service::list_distributions(const http::Request&) const {
 
 Invalidation Service::invalidate(const Distribution& distribution, std::string caller_reference,
                                  std::vector<std::string> paths) {
-  Edge& e = edge(distribution);
+  auto edge = find_edge(distribution);  // null: deleted meanwhile, nothing cached to drop
   Invalidation inv;
   // "I" + 13 characters of [A-Z0-9], unique per run (a counter) and across runs (the time).
   std::string digest =
@@ -303,9 +310,10 @@ Invalidation Service::invalidate(const Distribution& distribution, std::string c
   inv.caller_reference = std::move(caller_reference);
   inv.paths = std::move(paths);
   inv.create_time_ms = core::system_now_ms();
-  for (const auto& p : inv.paths) e.cache.invalidate(p);
-  std::lock_guard lock(e.mutex);
-  e.invalidations.push_back(inv);
+  if (!edge) return inv;
+  for (const auto& p : inv.paths) edge->cache.invalidate(p);
+  std::lock_guard lock(edge->mutex);
+  edge->invalidations.push_back(inv);
   return inv;
 }
 
@@ -332,7 +340,9 @@ http::Response Service::create_invalidation(const Distribution& d, std::string_v
   Invalidation inv;
   bool existing = false;
   {
-    Edge& e = edge(d);
+    auto edge_ptr = find_edge(d);
+    if (!edge_ptr) return api_error(core::make_error(core::ErrorCode::NoSuchDistribution), request);
+    Edge& e = *edge_ptr;
     std::lock_guard lock(e.mutex);
     for (const auto& old : e.invalidations) {
       if (old.caller_reference != caller_reference) continue;
@@ -363,7 +373,9 @@ http::Response Service::create_invalidation(const Distribution& d, std::string_v
 }
 
 http::Response Service::get_invalidation(const Distribution& d, std::string_view id, const http::Request& request) {
-  Edge& e = edge(d);
+  auto edge_ptr = find_edge(d);
+  if (!edge_ptr) return api_error(core::make_error(core::ErrorCode::NoSuchDistribution), request);
+  Edge& e = *edge_ptr;
   std::lock_guard lock(e.mutex);
   for (const auto& inv : e.invalidations) {
     if (inv.id != id) continue;
@@ -387,7 +399,9 @@ http::Response Service::list_invalidations(const Distribution& d, const http::Re
     }
   }
   std::string marker = request.query_value("Marker").value_or("");
-  Edge& e = edge(d);
+  auto edge_ptr = find_edge(d);
+  if (!edge_ptr) return api_error(core::make_error(core::ErrorCode::NoSuchDistribution), request);
+  Edge& e = *edge_ptr;
   std::vector<Invalidation> newest_first;
   {
     std::lock_guard lock(e.mutex);

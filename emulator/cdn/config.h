@@ -36,6 +36,7 @@ struct CachePolicy {
   std::int64_t default_ttl = 86400;
   std::int64_t max_ttl = 31536000;
   bool query_strings = false;  // include the query string in the cache key
+  bool operator==(const CachePolicy&) const = default;
 };
 
 struct Behavior {
@@ -43,6 +44,7 @@ struct Behavior {
   CachePolicy cache_policy;
   bool compress = true;
   std::string response_headers_policy = "SimpleCORS";  // "SimpleCORS" | "None"
+  bool operator==(const Behavior&) const = default;
 };
 
 struct CustomErrorResponse {
@@ -50,6 +52,7 @@ struct CustomErrorResponse {
   std::string response_page_path;       // "/404.html"; empty: the origin's error body
   int response_code = 0;                // status sent to the viewer; 0 = error_code
   std::int64_t error_caching_min_ttl = 10;  // seconds the error is cached
+  bool operator==(const CustomErrorResponse&) const = default;
 };
 
 struct Distribution {
@@ -64,6 +67,7 @@ struct Distribution {
   std::vector<CustomErrorResponse> custom_error_responses;
   std::optional<int> port;
   std::int64_t cache_bytes = 256LL * 1024 * 1024;
+  bool operator==(const Distribution&) const = default;
 
   // The behaviour for a viewer path ("/avatars/x.jpg").
   const Behavior& behavior_for(std::string_view path) const;

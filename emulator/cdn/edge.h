@@ -14,8 +14,10 @@ namespace cdn {
 enum class XCache { Hit, Miss, RefreshHit, Error };
 
 struct Service::Edge {
-  explicit Edge(const Distribution& d) : config(d), cache(static_cast<std::size_t>(d.cache_bytes)) {}
-  const Distribution& config;  // owned by Service::distributions_, never resized
+  Edge(Distribution d, std::int64_t created) : config(std::move(d)), created_ms(created),
+                                               cache(static_cast<std::size_t>(config.cache_bytes)) {}
+  const Distribution config;
+  const std::int64_t created_ms;  // the distribution's LastModifiedTime
   Cache cache;
   std::mutex mutex;  // guards invalidations
   std::vector<Invalidation> invalidations;  // oldest first

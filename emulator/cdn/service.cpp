@@ -1,6 +1,7 @@
 // Viewer requests: cache lookup, revalidation, origin fetch, error pages, response headers.
 #include "cdn/service.h"
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
@@ -55,38 +56,61 @@ http::BodyProvider body_of(std::shared_ptr<const CachedObject> object, std::int6
 }  // namespace
 
 Service::Service(store::Store& store, std::vector<Distribution> distributions, ServiceOptions options)
-    : store_(store), distributions_(std::move(distributions)), options_(std::move(options)) {
-  for (const auto& d : distributions_) edges_.push_back(std::make_unique<Edge>(d));
+    : store_(store), options_(std::move(options)) {
   started_ms_ = options_.now_ms();
+  set_distributions(std::move(distributions));
 }
 
 Service::~Service() = default;
 
-const Distribution* Service::by_host(std::string_view host) const {
-  for (const auto& d : distributions_) {
-    if (d.domain == host) return &d;
-    for (const auto& alias : d.aliases)
-      if (alias == host) return &d;
+void Service::set_distributions(std::vector<Distribution> distributions) {
+  std::vector<std::shared_ptr<Edge>> next;
+  std::unique_lock lock(edges_mutex_);
+  for (auto& d : distributions) {
+    auto same = std::find_if(edges_.begin(), edges_.end(), [&](const auto& e) { return e->config == d; });
+    next.push_back(same != edges_.end() ? *same : std::make_shared<Edge>(std::move(d), options_.now_ms()));
+  }
+  edges_ = std::move(next);
+}
+
+std::shared_ptr<const Distribution> Service::by_host(std::string_view host) const {
+  std::shared_lock lock(edges_mutex_);
+  for (const auto& e : edges_) {
+    if (e->config.domain == host) return std::shared_ptr<const Distribution>(e, &e->config);
+    for (const auto& alias : e->config.aliases)
+      if (alias == host) return std::shared_ptr<const Distribution>(e, &e->config);
   }
   return nullptr;
 }
 
-const Distribution* Service::by_id(std::string_view id) const {
-  for (const auto& d : distributions_)
-    if (d.id == id) return &d;
+std::shared_ptr<const Distribution> Service::by_id(std::string_view id) const {
+  std::shared_lock lock(edges_mutex_);
+  for (const auto& e : edges_)
+    if (e->config.id == id) return std::shared_ptr<const Distribution>(e, &e->config);
   return nullptr;
 }
 
-Service::Edge& Service::edge(const Distribution& distribution) {
-  // Callers pass one of distributions(); a copy is found by its id (ids are unique).
-  for (std::size_t i = 0; i < distributions_.size(); ++i)
-    if (&distributions_[i] == &distribution) return *edges_[i];
-  for (std::size_t i = 0; i < distributions_.size(); ++i)
-    if (distributions_[i].id == distribution.id) return *edges_[i];
-  throw std::invalid_argument(std::string("cdn::Service: unknown distribution ") + distribution.id);
+std::vector<std::shared_ptr<const Distribution>> Service::distributions() const {
+  std::shared_lock lock(edges_mutex_);
+  std::vector<std::shared_ptr<const Distribution>> out;
+  for (const auto& e : edges_) out.emplace_back(e, &e->config);
+  return out;
 }
 
-Cache& Service::cache_of(const Distribution& distribution) { return edge(distribution).cache; }
+std::shared_ptr<Service::Edge> Service::find_edge(const Distribution& distribution) const {
+  std::shared_lock lock(edges_mutex_);
+  for (const auto& e : edges_)
+    if (&e->config == &distribution) return e;
+  for (const auto& e : edges_)
+    if (e->config.id == distribution.id) return e;
+  return nullptr;
+}
+
+Cache& Service::cache_of(const Distribution& distribution) {
+  auto e = find_edge(distribution);
+  if (!e) throw std::invalid_argument(std::string("cdn::Service: unknown distribution ") + distribution.id);
+  return e->cache;  // edges live as long as the service unless replaced: tests only
+}
 
 Service::Resolved Service::resolve(Edge& edge, std::string_view path, const std::string& base_key,
                                    const std::string& encoding, bool error_pages, const http::Request& request,
@@ -212,7 +236,9 @@ Service::Resolved Service::origin_error(Edge& edge, std::string_view path, const
 }
 
 http::Response Service::serve(const Distribution& distribution, std::string_view path, const http::Request& request) {
-  Edge& e = edge(distribution);
+  auto edge_ptr = find_edge(distribution);
+  if (!edge_ptr) return s3::Service::error_response(core::make_error(core::ErrorCode::NoSuchDistribution), request);
+  Edge& e = *edge_ptr;
   std::int64_t now = options_.now_ms();
   if (request.method != "GET" && request.method != "HEAD") {
     http::Response response;

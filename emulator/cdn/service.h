@@ -23,6 +23,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -56,13 +57,20 @@ class Service {
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;
 
-  // The distribution whose domain or alias is `host` (lowercase, no port), or nullptr.
-  const Distribution* by_host(std::string_view host) const;
-  const Distribution* by_id(std::string_view id) const;
-  const std::vector<Distribution>& distributions() const { return distributions_; }
+  // Replaces the distributions served (CloudFormation creates and deletes them while the
+  // server runs). One whose id and configuration are unchanged keeps its edge (cache,
+  // invalidations, creation time); a new or changed one starts with an empty cache.
+  // Thread-safe; requests in flight finish with the distribution they started with.
+  void set_distributions(std::vector<Distribution> distributions);
+  // The distribution whose domain or alias is `host` (lowercase, no port), or null. The
+  // pointer keeps the distribution alive while it is held.
+  std::shared_ptr<const Distribution> by_host(std::string_view host) const;
+  std::shared_ptr<const Distribution> by_id(std::string_view id) const;
+  std::vector<std::shared_ptr<const Distribution>> distributions() const;
 
   // `distribution` in serve/invalidate/cache_of is one of distributions() (or a copy of
-  // one); any other is a programming error (std::invalid_argument).
+  // one, found by id). serve() answers NoSuchDistribution for one that is gone; cache_of()
+  // throws std::invalid_argument (a programming error).
   // A viewer request for `path` (percent-decoded, starting with '/') on `distribution`.
   http::Response serve(const Distribution& distribution, std::string_view path, const http::Request& request);
 
@@ -81,7 +89,8 @@ class Service {
  private:
   struct Edge;
   struct Resolved;
-  Edge& edge(const Distribution& distribution);
+  // The edge serving `distribution` (by identity, else by id), or null when it is gone.
+  std::shared_ptr<Edge> find_edge(const Distribution& distribution) const;
   Resolved resolve(Edge& edge, std::string_view path, const std::string& base_key, const std::string& encoding,
                    bool error_pages, const http::Request& request, std::int64_t now);
   Resolved origin_error(Edge& edge, std::string_view path, const std::string& cache_key, core::Error error,
@@ -97,10 +106,10 @@ class Service {
   http::Response list_invalidations(const Distribution& d, const http::Request& request);
 
   store::Store& store_;
-  std::vector<Distribution> distributions_;
-  std::vector<std::unique_ptr<Edge>> edges_;  // parallel to distributions_
   ServiceOptions options_;
-  std::int64_t started_ms_ = 0;  // LastModifiedTime of every distribution
+  mutable std::shared_mutex edges_mutex_;     // guards edges_ (the list, not the edges)
+  std::vector<std::shared_ptr<Edge>> edges_;  // one per distribution, in declaration order
+  std::int64_t started_ms_ = 0;
   std::atomic<std::uint64_t> sequence_{0};
 };
 

@@ -123,14 +123,14 @@ void serve(const ServeOptions& options) {
   std::vector<std::unique_ptr<http::Server>> cdn_servers;
   nlohmann::json cdn_ports = nlohmann::json::object();
   for (const auto& d : rt->cdn().distributions()) {
-    if (!d.port) continue;
+    if (!d->port) continue;
     http::ServerOptions cdn_options = server_options;
-    cdn_options.port = *d.port;
+    cdn_options.port = *d->port;
     auto& cdn_server = cdn_servers.emplace_back(std::make_unique<http::Server>(
-        cdn_options, [rt, &d](http::Request& request, http::RequestBody&) { return rt->handle_cdn(d, request); }));
+        cdn_options, [rt, d](http::Request& request, http::RequestBody&) { return rt->handle_cdn(*d, request); }));
     auto cdn_port = cdn_server->bind();
-    if (!cdn_port) fail("distribution " + d.id + ": " + cdn_port.error());
-    cdn_ports[d.id] = *cdn_port;
+    if (!cdn_port) fail("distribution " + d->id + ": " + cdn_port.error());
+    cdn_ports[d->id] = *cdn_port;
   }
 
   std::string host = options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
@@ -150,7 +150,7 @@ void serve(const ServeOptions& options) {
     if (!write_ready_file(options.ready_file, ready)) fail("cannot write the ready file " + options.ready_file);
   }
   std::printf("minicloud listening on %s\n", base.c_str());
-  print_presign_routes(rt->stack(), runtime_options.public_url.empty() ? base : runtime_options.public_url);
+  print_presign_routes(rt->base_stack(), runtime_options.public_url.empty() ? base : runtime_options.public_url);
   std::fflush(stdout);
 
   std::vector<std::thread> cdn_threads;

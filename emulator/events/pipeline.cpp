@@ -12,7 +12,7 @@ namespace events {
 core::Result<std::unique_ptr<Pipeline>> Pipeline::open(Options options) {
   if (!options.now_ms) options.now_ms = core::system_now_ms;
   if (!options.retry_delay_ms) {
-    std::int64_t base = options.stack->event_delivery.backoff_ms;
+    std::int64_t base = options.stack()->event_delivery.backoff_ms;
     options.retry_delay_ms = [base](int attempt) { return base << std::clamp(attempt - 1, 0, 20); };
   }
   std::unique_ptr<Pipeline> pipeline(new Pipeline(std::move(options)));
@@ -25,11 +25,12 @@ core::Result<std::unique_ptr<Pipeline>> Pipeline::open(Options options) {
 Pipeline::~Pipeline() { stop(); }
 
 bool Pipeline::destination_exists(TargetKind kind, const std::string& arn) const {
+  auto stack = options_.stack();
   if (kind == TargetKind::Function) {
-    for (const auto& f : options_.stack->functions)
+    for (const auto& f : stack->functions)
       if (f.arn == arn) return true;
   } else if (kind == TargetKind::Topic) {
-    for (const auto& t : options_.stack->topics)
+    for (const auto& t : stack->topics)
       if (t.arn == arn) return true;
   }
   return false;  // no queues offline
@@ -55,6 +56,8 @@ void Pipeline::on_object_event(const s3::ObjectEvent& event) { notify(event, dep
 
 void Pipeline::notify(const s3::ObjectEvent& event, int depth) {
   auto rules = rules_for(event.object.bucket);
+  if (rules.empty()) return;
+  auto stack = options_.stack();
   bool queued = false;
   for (const auto& rule : rules) {
     if (!rule_matches(rule, event.event_name, event.object.key)) continue;
@@ -63,7 +66,7 @@ void Pipeline::notify(const s3::ObjectEvent& event, int depth) {
       std::lock_guard lock(mutex_);
       sequencer = sequencer_.next(event.time_ms);
     }
-    std::string payload = make_message(make_record(event, options_.stack->region, rule.id, sequencer)).dump();
+    std::string payload = make_message(make_record(event, stack->region, rule.id, sequencer)).dump();
     Delivery d;
     d.created_ms = now();
     d.next_attempt_ms = d.created_ms;
@@ -75,14 +78,14 @@ void Pipeline::notify(const s3::ObjectEvent& event, int depth) {
     d.depth = depth;
     std::vector<Delivery> out;
     if (rule.kind == TargetKind::Function) {
-      for (const auto& f : options_.stack->functions)
+      for (const auto& f : stack->functions)
         if (f.arn == rule.target_arn) {
           d.target_kind = "function";
           d.target = f.name;
           out.push_back(d);
         }
     } else if (rule.kind == TargetKind::Topic) {
-      for (const auto& t : options_.stack->topics)
+      for (const auto& t : stack->topics)
         if (t.arn == rule.target_arn)
           for (const auto& s : t.subscriptions) {
             d.target_kind = "topic";
@@ -114,7 +117,7 @@ void Pipeline::notify_queued() {
 }
 
 void Pipeline::set_endpoint(const std::string& endpoint) {
-  if (auto ok = write_command_support(support_dir(), options_.stack->region); !ok)
+  if (auto ok = write_command_support(support_dir(), options_.stack()->region); !ok)
     std::fprintf(stderr, "events: %s (command functions may not reach bucket host names)\n", ok.error().c_str());
   std::lock_guard lock(mutex_);
   endpoint_ = endpoint;
@@ -122,35 +125,39 @@ void Pipeline::set_endpoint(const std::string& endpoint) {
 
 std::filesystem::path Pipeline::support_dir() const { return options_.log_file.parent_path() / "functions"; }
 
-Function* Pipeline::function_named(const std::string& name) {
+std::shared_ptr<Function> Pipeline::function_named(const std::string& name) {
+  auto stack = options_.stack();
+  const stack::FunctionDecl* decl = nullptr;
+  for (const auto& f : stack->functions)
+    if (f.name == name) decl = &f;
   std::lock_guard lock(mutex_);
-  if (auto it = functions_.find(name); it != functions_.end()) return it->second.get();
-  for (const auto& decl : options_.stack->functions) {
-    if (decl.name != name) continue;
-    std::unique_ptr<Function> function;
-    if (decl.builtin == "image-processor") {
-      function = std::make_unique<ImageProcessorFunction>(
-          *options_.store, decl.environment, [this, name](const store::ObjectMeta& written, const InvokeContext& context) {
-            s3::ObjectEvent event{"ObjectCreated:Put", written, random_uuid(), "127.0.0.1", name, now()};
-            notify(event, context.depth + 1);
-          });
-    } else {
-      const auto& stack = *options_.stack;
-      std::string key = stack.credentials.empty() ? "" : stack.credentials.front().access_key;
-      std::string secret = stack.credentials.empty() ? "" : stack.credentials.front().secret_key;
-      CommandOptions command{decl.command,
-                             command_environment(decl.environment, endpoint_, key, secret, stack.region, decl.name,
-                                                 support_dir()),
-                             decl.timeout_s * 1000};
-      function = std::make_unique<CommandFunction>(std::move(command));
-    }
-    return functions_.emplace(name, std::move(function)).first->second.get();
+  if (!decl) {
+    functions_.erase(name);
+    return nullptr;
   }
-  return nullptr;
+  if (auto it = functions_.find(name); it != functions_.end() && it->second.first == *decl) return it->second.second;
+  std::shared_ptr<Function> function;
+  if (decl->builtin == "image-processor") {
+    function = std::make_shared<ImageProcessorFunction>(
+        *options_.store, decl->environment, [this, name](const store::ObjectMeta& written, const InvokeContext& context) {
+          s3::ObjectEvent event{"ObjectCreated:Put", written, random_uuid(), "127.0.0.1", name, now()};
+          notify(event, context.depth + 1);
+        });
+  } else {
+    std::string key = stack->credentials.empty() ? "" : stack->credentials.front().access_key;
+    std::string secret = stack->credentials.empty() ? "" : stack->credentials.front().secret_key;
+    CommandOptions command{decl->command,
+                           command_environment(decl->environment, endpoint_, key, secret, stack->region, decl->name,
+                                               support_dir()),
+                           decl->timeout_s * 1000};
+    function = std::make_shared<CommandFunction>(std::move(command));
+  }
+  functions_[name] = {*decl, function};
+  return function;
 }
 
 InvokeResult Pipeline::invoke(const std::string& function_name, const std::string& event_json) {
-  Function* function = function_named(function_name);
+  auto function = function_named(function_name);
   if (!function) return std::unexpected("no function named " + function_name + " in the stack");
   return function->invoke(event_json, InvokeContext{});
 }
@@ -158,12 +165,12 @@ InvokeResult Pipeline::invoke(const std::string& function_name, const std::strin
 InvokeResult Pipeline::deliver(const Delivery& d) {
   if (d.target_kind == "topic") {
     std::string arn;
-    for (const auto& t : options_.stack->topics)
+    for (const auto& t : options_.stack()->topics)
       if (t.name == d.target) arn = t.arn;
     if (arn.empty()) return std::unexpected("no topic named " + d.target + " in the stack");
     return post_to_subscription(d.endpoint, sns_envelope(arn, random_uuid(), d.payload, now()), 10000);
   }
-  Function* function = function_named(d.target);
+  auto function = function_named(d.target);
   if (!function) return std::unexpected("no function named " + d.target + " in the stack");
   return function->invoke(d.payload, InvokeContext{d.id, d.depth});
 }
@@ -176,7 +183,8 @@ bool Pipeline::run_once() {
   }
   if (!*claimed) return false;
   const Delivery& d = **claimed;
-  const int max_depth = options_.stack->event_delivery.max_depth;
+  const auto delivery = options_.stack()->event_delivery;
+  const int max_depth = delivery.max_depth;
   if (d.depth > max_depth) {
     std::string reason = "recursive invocation loop detected: " + d.bucket + "/" + d.key + " was written by a function " +
                          std::to_string(d.depth) + " invocations deep (limit " + std::to_string(max_depth) +
@@ -191,14 +199,14 @@ bool Pipeline::run_once() {
   auto result = deliver(d);
   std::int64_t finished = now();
   const std::string& text = result ? *result : result.error();
-  if (auto ok = log_->finish(d.id, result.has_value(), text, started, finished, options_.stack->event_delivery.retries,
+  if (auto ok = log_->finish(d.id, result.has_value(), text, started, finished, delivery.retries,
                              options_.retry_delay_ms(d.attempts));
       !ok)
     std::fprintf(stderr, "events: cannot record event %lld: %s\n", static_cast<long long>(d.id),
                  ok.error().effective_message().c_str());
   if (options_.log_deliveries) {
     std::string outcome = result ? "succeeded"
-                          : d.attempts <= options_.stack->event_delivery.retries ? "failed (will retry)"
+                          : d.attempts <= delivery.retries ? "failed (will retry)"
                                                                                   : "failed";
     std::fprintf(stderr, "events: event %lld %s %s/%s -> %s %s in %lld ms (attempt %d)%s%s\n",
                  static_cast<long long>(d.id), d.event_name.c_str(), d.bucket.c_str(), d.key.c_str(), d.target.c_str(),
@@ -229,7 +237,7 @@ void Pipeline::worker_loop() {
 
 void Pipeline::start(const std::string& endpoint) {
   set_endpoint(endpoint);
-  int workers = options_.stack->event_delivery.workers;
+  int workers = options_.stack()->event_delivery.workers;
   if (workers <= 0) workers = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   std::lock_guard lock(mutex_);
   for (int i = 0; i < workers; ++i) workers_.emplace_back([this] { worker_loop(); });

@@ -42,7 +42,9 @@ class Pipeline {
  public:
   struct Options {
     store::Store* store = nullptr;
-    const stack::Stack* stack = nullptr;
+    // The running stack, asked at each use: functions and topics may change while the
+    // pipeline runs (CloudFormation deploys). Required.
+    std::function<std::shared_ptr<const stack::Stack>()> stack;
     std::filesystem::path log_file;               // events.sqlite
     std::function<std::int64_t()> now_ms;         // default: system clock
     // Delay before retry `attempt` (1, 2, ...); default backoff_ms * 2^(attempt-1).
@@ -87,7 +89,10 @@ class Pipeline {
   explicit Pipeline(Options options) : options_(std::move(options)) {}
   std::int64_t now() const { return options_.now_ms(); }
   std::vector<Rule> rules_for(const std::string& bucket);
-  Function* function_named(const std::string& name);
+  // The function declared as `name` in the running stack, built on first use and rebuilt
+  // when its declaration changes; null when none is declared. Shared, so a delivery in
+  // flight keeps the old one alive after a redeploy.
+  std::shared_ptr<Function> function_named(const std::string& name);
   InvokeResult deliver(const Delivery& delivery);
   // Where command functions' support files live (write_command_support): beside the log.
   std::filesystem::path support_dir() const;
@@ -100,7 +105,7 @@ class Pipeline {
   std::mutex mutex_;  // guards everything below
   Sequencer sequencer_;
   std::map<std::string, std::pair<std::string, std::vector<Rule>>> rules_cache_;  // bucket -> (xml, rules)
-  std::map<std::string, std::unique_ptr<Function>> functions_;
+  std::map<std::string, std::pair<stack::FunctionDecl, std::shared_ptr<Function>>> functions_;
   std::condition_variable wake_;
   std::uint64_t generation_ = 0;  // bumped per queued batch, so no wake-up is lost
   bool stopping_ = false;

@@ -6,15 +6,15 @@ void Dispatcher::add_prefix(std::string prefix, ServiceHandler handler) {
   prefixes_.emplace_back(std::move(prefix), std::move(handler));
 }
 
-void Dispatcher::add_host(std::string host, ServiceHandler handler) {
-  hosts_.emplace_back(std::move(host), std::move(handler));
+void Dispatcher::add_hosts(std::function<bool(const std::string& host)> claims, ServiceHandler handler) {
+  hosts_.emplace_back(std::move(claims), std::move(handler));
 }
 
 Response Dispatcher::dispatch(Request& request, RequestBody& body) const {
   if (!hosts_.empty()) {
     std::string host = request.host();
-    for (const auto& [name, handler] : hosts_)
-      if (host == name) return handler(request, body);
+    for (const auto& [claims, handler] : hosts_)
+      if (claims(host)) return handler(request, body);
   }
   for (const auto& [prefix, handler] : prefixes_) {
     const auto& path = request.path;

@@ -18,16 +18,17 @@ class Dispatcher {
  public:
   // Requests whose path is `prefix` or starts with `prefix` + "/" go to `handler`.
   void add_prefix(std::string prefix, ServiceHandler handler);
-  // Requests whose Host (lowercased, port dropped) is exactly `host` go to `handler`,
-  // whatever the path (a CDN distribution's domain). Hosts are checked before prefixes.
-  void add_host(std::string host, ServiceHandler handler);
+  // Requests whose Host (lowercased, port dropped) `claims` go to `handler`, whatever the
+  // path (the CDN's distribution domains, which come and go while the server runs: the set
+  // is asked each time, not copied). Hosts are checked before prefixes, in the order added.
+  void add_hosts(std::function<bool(const std::string& host)> claims, ServiceHandler handler);
   // Everything else.
   void set_default(ServiceHandler handler) { default_ = std::move(handler); }
   Response dispatch(Request& request, RequestBody& body) const;
 
  private:
   std::vector<std::pair<std::string, ServiceHandler>> prefixes_;
-  std::vector<std::pair<std::string, ServiceHandler>> hosts_;
+  std::vector<std::pair<std::function<bool(const std::string&)>, ServiceHandler>> hosts_;
   ServiceHandler default_;
 };
 

@@ -37,6 +37,7 @@ struct FunctionDecl {
   std::vector<std::string> command;  // argv; empty for a builtin
   std::map<std::string, std::string> environment;
   int timeout_s = 30;
+  bool operator==(const FunctionDecl&) const = default;
 };
 
 struct Subscription {

@@ -10,6 +10,7 @@ namespace stack {
 std::expected<std::unique_ptr<Runtime>, std::string> Runtime::start(Stack stack, RuntimeOptions options) {
   std::unique_ptr<Runtime> runtime(new Runtime());
   runtime->stack_ = std::move(stack);
+  runtime->running_ = std::make_shared<const Stack>(runtime->stack_);
   runtime->options_ = options;
   store::Store::Options store_options;
   store_options.data_dir = options.data_dir;
@@ -64,11 +65,12 @@ std::expected<std::unique_ptr<Runtime>, std::string> Runtime::start(Stack stack,
   });
   if (auto ok = runtime->add_presign_routes(); !ok) return std::unexpected(ok.error());
   // The CDN: by Host (a distribution's domain or alias), or by path /_cdn/<id>/<key>.
-  for (const auto& d : runtime->cdn_->distributions()) {
-    auto serve = [self, &d](http::Request& request, http::RequestBody&) { return self->handle_cdn(d, request); };
-    runtime->dispatcher_.add_host(d.domain, serve);
-    for (const auto& alias : d.aliases) runtime->dispatcher_.add_host(alias, serve);
-  }
+  runtime->dispatcher_.add_hosts([self](const std::string& host) { return self->cdn_->by_host(host) != nullptr; },
+                                 [self](http::Request& request, http::RequestBody&) {
+                                   auto d = self->cdn_->by_host(request.host());
+                                   if (!d) return s3::Service::error_response(core::make_error(core::ErrorCode::NoSuchDistribution), request);
+                                   return self->handle_cdn(*d, request);
+                                 });
   runtime->dispatcher_.add_prefix("/_cdn", [self](http::Request& request, http::RequestBody&) {
     return self->cdn_path(request);
   });
@@ -108,9 +110,56 @@ http::Response Runtime::cdn_path(http::Request& request) {
     response.body = nlohmann::json{{"offset_ms", offset}, {"now_ms", cdn_->now_ms()}}.dump();
     return response;
   }
-  const cdn::Distribution* d = cdn_->by_id(id);
+  auto d = cdn_->by_id(id);
   if (!d) return s3::Service::error_response(core::make_error(core::ErrorCode::NoSuchDistribution), request);
   return cdn_->serve(*d, path, request);
+}
+
+std::shared_ptr<const Stack> Runtime::current() const {
+  std::lock_guard lock(running_mutex_);
+  return running_;
+}
+
+std::expected<void, std::string> Runtime::set_contribution(const std::string& owner, Stack contribution) {
+  std::lock_guard lock(running_mutex_);
+  auto contributions = contributions_;
+  bool empty = contribution.functions.empty() && contribution.topics.empty() && contribution.distributions.empty();
+  if (empty) contributions.erase(owner);
+  else contributions[owner] = std::move(contribution);
+  auto running = std::make_shared<Stack>(stack_);
+  // Names must stay unique across owners: the pipeline and the CDN find things by them.
+  std::map<std::string, std::string> taken;  // "function ThumbLambda" -> owner
+  auto claim = [&](const std::string& what, const std::string& by) -> std::expected<void, std::string> {
+    auto [it, fresh] = taken.emplace(what, by);
+    if (!fresh) return std::unexpected(what + " is already used by " + (it->second.empty() ? "the base stack" : it->second));
+    return {};
+  };
+  auto claim_all = [&](const Stack& s, const std::string& by) -> std::expected<void, std::string> {
+    for (const auto& f : s.functions)
+      for (const auto& what : {"function " + f.name, "function " + f.arn})
+        if (auto ok = claim(what, by); !ok) return ok;
+    for (const auto& t : s.topics)
+      for (const auto& what : {"topic " + t.name, "topic " + t.arn})
+        if (auto ok = claim(what, by); !ok) return ok;
+    for (const auto& d : s.distributions) {
+      if (auto ok = claim("distribution " + d.id, by); !ok) return ok;
+      if (auto ok = claim("host " + d.domain, by); !ok) return ok;
+      for (const auto& alias : d.aliases)
+        if (auto ok = claim("host " + alias, by); !ok) return ok;
+    }
+    return {};
+  };
+  if (auto ok = claim_all(stack_, ""); !ok) return ok;
+  for (const auto& [name, s] : contributions) {
+    if (auto ok = claim_all(s, name); !ok) return ok;
+    running->functions.insert(running->functions.end(), s.functions.begin(), s.functions.end());
+    running->topics.insert(running->topics.end(), s.topics.begin(), s.topics.end());
+    running->distributions.insert(running->distributions.end(), s.distributions.begin(), s.distributions.end());
+  }
+  contributions_ = std::move(contributions);
+  running_ = std::move(running);
+  cdn_->set_distributions(running_->distributions);
+  return {};
 }
 
 http::Response Runtime::health(const http::Request&) const {

@@ -6,7 +6,9 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "api/presign_route.h"
@@ -43,6 +45,17 @@ class Runtime {
   http::Response handle_cdn(const cdn::Distribution& distribution, http::Request& request) {
     return cdn_->serve(distribution, request.path, request);
   }
+
+  // The running stack: the base stack plus what each deployed CloudFormation stack
+  // contributes (functions, topics, distributions; the buckets it creates and their
+  // notification configurations live in the store). A snapshot: a change makes a new one.
+  std::shared_ptr<const Stack> current() const;
+  // Replaces what `owner` (a CloudFormation stack id) contributes and applies it at once:
+  // the event pipeline uses the functions and topics from its next delivery on, the CDN
+  // serves the distributions. An empty Stack removes the owner's contribution. Refused,
+  // changing nothing, when a function, topic or distribution reuses a name, ARN, id or
+  // domain that another owner or the base stack has; the error says which.
+  std::expected<void, std::string> set_contribution(const std::string& owner, Stack contribution);
   cdn::Service& cdn() { return *cdn_; }
   store::Store& store() { return *store_; }
   // Starts the event workers; command functions get `endpoint` as AWS_ENDPOINT_URL
@@ -50,7 +63,9 @@ class Runtime {
   // queued.
   void start_events(const std::string& endpoint) { pipeline_->start(endpoint); }
   events::Pipeline& events() { return *pipeline_; }
-  const Stack& stack() const { return stack_; }
+  // The base stack (serve --stack, or the default): credentials, region, and the buckets,
+  // notifications and presign routes applied at start.
+  const Stack& base_stack() const { return stack_; }
 
  private:
   Runtime() = default;
@@ -64,8 +79,11 @@ class Runtime {
   // runtime_api.cpp: the stack's presign routes under /_api, and a JSON 404 for the rest.
   std::expected<void, std::string> add_presign_routes();
 
-  Stack stack_;
+  Stack stack_;  // the base stack
   RuntimeOptions options_;
+  mutable std::mutex running_mutex_;          // guards contributions_ and running_
+  std::map<std::string, Stack> contributions_;  // by owner
+  std::shared_ptr<const Stack> running_;        // stack_ + contributions_
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<s3::Service> s3_;
   std::unique_ptr<cdn::Service> cdn_;

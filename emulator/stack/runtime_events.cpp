@@ -46,7 +46,7 @@ http::Response json_response(int status, const nlohmann::json& body) {
 std::expected<void, std::string> Runtime::open_events() {
   events::Pipeline::Options options;
   options.store = store_.get();
-  options.stack = &stack_;
+  options.stack = [this] { return current(); };
   options.log_file = store_->data_dir() / "events.sqlite";
   options.now_ms = options_.now_ms;
   auto pipeline = events::Pipeline::open(options);

@@ -239,7 +239,7 @@ struct Edge {
     REQUIRE(blob);
     REQUIRE(blob->write(body));
     store::ObjectMeta meta;
-    meta.bucket = service->distributions()[0].origin_bucket;
+    meta.bucket = service->distributions()[0]->origin_bucket;
     meta.key = key;
     meta.etag = std::to_string(std::hash<std::string>{}(body));
     meta.content_type = type;
@@ -252,7 +252,7 @@ struct Edge {
     request.path = path;
     request.request_id = "0000000000000001";
     request.headers = std::move(headers);
-    return service->serve(service->distributions()[0], path, request);
+    return service->serve(*service->distributions()[0], path, request);
   }
   void advance(std::int64_t seconds) { *now += seconds * 1000; }
 };
@@ -295,7 +295,7 @@ TEST_CASE("cdn: miss, hit, expiry, refresh hit, overwrite stays stale until inva
   CHECK(x_cache(r) == "Hit from cloudfront");
   CHECK(body(r) == "one");  // stale content until TTL or invalidation, as on AWS
 
-  auto inv = edge.service->invalidate(edge.service->distributions()[0], "ref", {"/avatars/*"});
+  auto inv = edge.service->invalidate(*edge.service->distributions()[0], "ref", {"/avatars/*"});
   CHECK(inv.id.size() == 14);
   r = edge.get("/avatars/a.txt");
   CHECK(x_cache(r) == "Miss from cloudfront");
@@ -316,7 +316,7 @@ TEST_CASE("cdn: no-cache mode always goes to the origin", "[cdn]") {
   auto r = edge.get("/a.txt");
   CHECK(x_cache(r) == "Miss from cloudfront");
   CHECK(body(r) == "two");
-  CHECK(edge.service->cache_of(edge.service->distributions()[0]).size() == 0);
+  CHECK(edge.service->cache_of(*edge.service->distributions()[0]).size() == 0);
 }
 
 TEST_CASE("cdn: conditional GET, range, compression, error pages", "[cdn]") {
@@ -375,7 +375,7 @@ TEST_CASE("cdn: objects too large for the cache stream past it", "[cdn]") {
     CHECK(body(r) == big);
     CHECK_FALSE(r.header("Content-Encoding"));
   }
-  CHECK(edge.service->cache_of(edge.service->distributions()[0]).size() == 0);
+  CHECK(edge.service->cache_of(*edge.service->distributions()[0]).size() == 0);
 }
 
 TEST_CASE("cdn: CloudFront API requests are told from S3 by the credential scope", "[cdn]") {
@@ -399,7 +399,40 @@ TEST_CASE("cdn: methods other than GET and HEAD are refused", "[cdn]") {
   http::Request request;
   request.method = "DELETE";
   request.path = "/a.txt";
-  auto r = edge.service->serve(edge.service->distributions()[0], "/a.txt", request);
+  auto r = edge.service->serve(*edge.service->distributions()[0], "/a.txt", request);
   CHECK(r.status == 403);
   CHECK(x_cache(r) == "Error from cloudfront");
+}
+
+TEST_CASE("cdn: set_distributions keeps an unchanged edge's cache, starts a changed one empty, drops removed ones", "[cdn]") {
+  Edge edge(cdn::default_distribution("assets"));
+  edge.put("a.txt", "one");
+  CHECK(x_cache(edge.get("/a.txt")) == "Miss from cloudfront");
+  CHECK(x_cache(edge.get("/a.txt")) == "Hit from cloudfront");
+
+  auto unchanged = *edge.service->distributions()[0];
+  auto second = cdn::default_distribution("assets");
+  second.id = "E2SECOND";
+  second.domain = "e2second.cloudfront.localhost";
+  second.aliases.clear();
+  edge.service->set_distributions({unchanged, second});
+  REQUIRE(edge.service->distributions().size() == 2);
+  CHECK(x_cache(edge.get("/a.txt")) == "Hit from cloudfront");
+  REQUIRE(edge.service->by_host("e2second.cloudfront.localhost"));
+  CHECK(edge.service->by_id("E2SECOND")->domain == "e2second.cloudfront.localhost");
+
+  auto changed = unchanged;
+  changed.default_behavior.compress = !changed.default_behavior.compress;
+  auto held = edge.service->by_id(unchanged.id);  // a request in flight keeps its distribution
+  edge.service->set_distributions({changed});
+  CHECK(held->default_behavior.compress == unchanged.default_behavior.compress);
+  CHECK(x_cache(edge.get("/a.txt")) == "Miss from cloudfront");
+  CHECK_FALSE(edge.service->by_id("E2SECOND"));
+  CHECK_FALSE(edge.service->by_host("e2second.cloudfront.localhost"));
+
+  http::Request request;
+  request.method = "GET";
+  request.path = "/a.txt";
+  edge.service->set_distributions({});
+  CHECK(edge.service->serve(*held, "/a.txt", request).status == 404);  // NoSuchDistribution
 }

@@ -280,7 +280,7 @@ struct PipelineFixture {
     for (const auto& b : stack.buckets) REQUIRE(store->create_bucket(b.name, "private", "us-east-1"));
     events::Pipeline::Options options;
     options.store = store.get();
-    options.stack = &stack;
+    options.stack = [this] { return std::make_shared<const stack::Stack>(stack); };
     options.log_file = dir.path() / "events.sqlite";
     options.now_ms = clock.fn();
     options.log_deliveries = false;
