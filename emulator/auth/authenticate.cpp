@@ -90,7 +90,12 @@ core::Result<Identity> authenticate_header(const RequestView& request, std::stri
     return std::unexpected(e);
   }
 
-  const auto content_sha = request.header("x-amz-content-sha256");
+  auto content_sha = request.header("x-amz-content-sha256");
+  if (!request.body_sha256.empty()) {
+    if (content_sha && !iequals(*content_sha, request.body_sha256))
+      return std::unexpected(body_hash_mismatch(*content_sha, request.body_sha256));
+    if (!content_sha) content_sha = request.body_sha256;
+  }
   if (!content_sha) {
     return std::unexpected(
         error(ErrorCode::InvalidRequest, "Missing required header for this request: x-amz-content-sha256"));
@@ -99,8 +104,10 @@ core::Result<Identity> authenticate_header(const RequestView& request, std::stri
   if (!mode) return std::unexpected(mode.error());
   s.payload_hashes = {*content_sha};
 
-  std::string key = signing_key_for(s.credential, *secret, cache);
+  std::string key = signing_key_for(s.credential, secret->secret_key, cache);
   if (auto ok = verify_signature(request, s, key); !ok) return std::unexpected(ok.error());
+  if (auto ok = check_session_token(*secret, request.header("x-amz-security-token"), now); !ok)
+    return std::unexpected(ok.error());
 
   Identity id = make_identity(s, std::move(key), false);
   id.payload = *mode;
@@ -171,11 +178,16 @@ core::Result<void> verify_payload_sha256(const Identity& identity, std::string_v
   if (identity.payload != PayloadMode::Sha256) return {};
   const std::string computed = to_hex(computed_raw_sha256);
   if (constant_time_equal(computed, identity.payload_sha256)) return {};
-  auto e = error(ErrorCode::XAmzContentSHA256Mismatch,
-                 "The provided 'x-amz-content-sha256' header does not match what was computed.");
-  e.details.emplace_back("ClientComputedContentSHA256", identity.payload_sha256);
-  e.details.emplace_back("S3ComputedContentSHA256", computed);
-  return std::unexpected(e);
+  return std::unexpected(body_hash_mismatch(identity.payload_sha256, computed));
+}
+
+core::Result<void> check_session_token(const Secret& secret, const std::optional<std::string>& token,
+                                       Clock::time_point now) {
+  if (secret.session_token.empty()) return {};
+  if (!token || !constant_time_equal(*token, secret.session_token))
+    return std::unexpected(error(ErrorCode::InvalidToken));
+  if (secret.expires && now >= *secret.expires) return std::unexpected(error(ErrorCode::ProvidedTokenExpired));
+  return {};
 }
 
 core::Result<std::optional<ExpectedChecksum>> expected_checksum(const RequestView& request) {

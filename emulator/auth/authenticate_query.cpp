@@ -113,8 +113,15 @@ core::Result<Identity> authenticate_query(const RequestView& request, const Quer
   }
 
   // Payload: UNSIGNED-PAYLOAD unless the client sends a hash (header or query parameter).
+  // Other services sign the body's hash: with no UNSIGNED-PAYLOAD alternative, since their
+  // parameters are in the body.
   std::optional<std::string> content_sha = request.header("x-amz-content-sha256");
   if (!content_sha) content_sha = query.find("X-Amz-Content-Sha256");
+  if (!request.body_sha256.empty()) {
+    if (content_sha && !http::iequals(*content_sha, request.body_sha256))
+      return std::unexpected(body_hash_mismatch(*content_sha, request.body_sha256));
+    if (!content_sha) content_sha = request.body_sha256;
+  }
   PayloadMode mode = PayloadMode::Unsigned;
   if (content_sha) {
     const auto parsed = payload_mode(*content_sha);
@@ -122,12 +129,16 @@ core::Result<Identity> authenticate_query(const RequestView& request, const Quer
     mode = *parsed;
     if (*content_sha != kUnsignedPayload) s.payload_hashes.push_back(*content_sha);
   }
-  s.payload_hashes.emplace_back(kUnsignedPayload);
+  if (request.body_sha256.empty()) s.payload_hashes.emplace_back(kUnsignedPayload);
 
-  std::string key = signing_key_for(s.credential, *secret, cache);
+  std::string key = signing_key_for(s.credential, secret->secret_key, cache);
   const auto matched = verify_signature(request, s, key);
   if (!matched) return std::unexpected(matched.error());
   if (*matched == kUnsignedPayload && mode != PayloadMode::Sha256) mode = PayloadMode::Unsigned;
+  // The token is a signed query parameter of the URL (or, rarely, a signed header).
+  auto token = query.find("X-Amz-Security-Token");
+  if (!token) token = request.header("x-amz-security-token");
+  if (auto ok = check_session_token(*secret, token, now); !ok) return std::unexpected(ok.error());
 
   Identity id = make_identity(s, std::move(key), true);
   id.payload = mode;

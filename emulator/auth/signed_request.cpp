@@ -76,6 +76,14 @@ core::Error unknown_key(std::string_view access_key) {
   return e;
 }
 
+core::Error body_hash_mismatch(std::string_view client_hex, std::string_view computed_hex) {
+  auto e = error(ErrorCode::XAmzContentSHA256Mismatch,
+                 "The provided 'x-amz-content-sha256' header does not match what was computed.");
+  e.details.emplace_back("ClientComputedContentSHA256", std::string(client_hex));
+  e.details.emplace_back("S3ComputedContentSHA256", std::string(computed_hex));
+  return e;
+}
+
 namespace {
 
 core::Error signature_mismatch(const SignedRequest& s, std::string_view sts, std::string_view canonical) {

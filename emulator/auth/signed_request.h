@@ -46,6 +46,8 @@ struct SignedRequest {
 };
 
 core::Error unknown_key(std::string_view access_key);
+// XAmzContentSHA256Mismatch with S3's details.
+core::Error body_hash_mismatch(std::string_view client_hex, std::string_view computed_hex);
 
 // Computes the signature over every equivalent spelling of the request the client may have
 // signed and accepts the first that matches; returns the matching payload hash. See the
