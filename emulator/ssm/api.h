@@ -7,8 +7,8 @@
 // DescribeParameters (MaxResults <= 50, NextToken; Filters / ParameterFilters on Name
 // (Equals, BeginsWith), Type and Path (Recursive, OneLevel)), GetParameterHistory.
 // Differences from AWS: SecureString values are stored and returned as given
-// (WithDecryption and KeyId change nothing); AllowedPattern, Tags, Policies and labels are
-// accepted and ignored.
+// (WithDecryption and KeyId change nothing); AllowedPattern, Tags and Policies are accepted
+// and ignored; there are no labels ("name:label" finds nothing).
 #pragma once
 
 #include "rpc/service.h"
