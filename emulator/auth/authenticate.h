@@ -26,6 +26,10 @@ struct RequestView {
   std::string raw_path;  // exactly as on the request line, percent-encoding kept, no query
   std::string raw_query; // exactly as sent, without '?'
   std::vector<std::pair<std::string, std::string>> headers;  // names as received
+  // Services other than S3 (their SDKs send no x-amz-content-sha256; the signature covers
+  // the body's hash): the lowercase hex SHA-256 of the whole body, computed by the caller.
+  // Empty: S3's rules (see authenticate()).
+  std::string body_sha256;
 
   // First header of that name (case-insensitive), or nullopt.
   std::optional<std::string> header(std::string_view name) const;
@@ -70,14 +74,40 @@ struct Credential {
 // (e.g. "Error parsing the X-Amz-Credential parameter; ").
 core::Result<Credential> parse_credential(std::string_view value, core::ErrorCode code, std::string_view message_prefix);
 
-// Secret for an access key, or nullopt if the key is unknown.
-using SecretLookup = std::function<std::optional<std::string>(std::string_view access_key)>;
+// What the server knows about an access key.
+struct Secret {
+  std::string secret_key;
+  // Temporary credentials (STS) are valid only with the session token issued with them
+  // (X-Amz-Security-Token, header or presigned query parameter) and until `expires`. A
+  // long-term key has neither: any token or none is accepted (command functions send
+  // AWS_SESSION_TOKEN=minicloud-depth-N with the stack's key; see events/functions.h).
+  std::string session_token;
+  std::optional<std::chrono::system_clock::time_point> expires;
+
+  // A long-term key. Implicit, so a lookup returning std::optional<std::string> (e.g.
+  // stack::Stack::secret_for) is a SecretLookup as it stands.
+  Secret(std::string key) : secret_key(std::move(key)) {}  // NOLINT(google-explicit-constructor)
+  Secret(std::string key, std::string token, std::chrono::system_clock::time_point expiry)
+      : secret_key(std::move(key)), session_token(std::move(token)), expires(expiry) {}
+};
+
+// The secret of an access key, or nullopt if the key is unknown.
+using SecretLookup = std::function<std::optional<Secret>(std::string_view access_key)>;
+
+// Temporary credentials: `token` (nullopt: none sent) must equal the one issued (constant
+// time) -> InvalidToken otherwise, and `now` must be before the expiry ->
+// ProvidedTokenExpired ("ExpiredToken") otherwise. A long-term key: always ok. The errors
+// are S3's; rpc/ renames them for the query and JSON services.
+core::Result<void> check_session_token(const Secret& secret, const std::optional<std::string>& token,
+                                       std::chrono::system_clock::time_point now);
 
 // Authenticate one request.
 //  - No Authorization header and no X-Amz-Algorithm/X-Amz-Signature/X-Amz-Credential
 //    parameter: anonymous Identity (never an error).
 //  - "Authorization: AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…":
-//    x-amz-content-sha256 required; X-Amz-Date (or Date) within 15 minutes of `now`
+//    x-amz-content-sha256 required, unless request.body_sha256 is given: then that is the
+//    payload hash signed, and an x-amz-content-sha256 sent must equal it
+//    (XAmzContentSHA256Mismatch otherwise); X-Amz-Date (or Date) within 15 minutes of `now`
 //    (RequestTimeTooSkewed otherwise); credential date must equal the X-Amz-Date day.
 //  - Query auth (X-Amz-Algorithm=AWS4-HMAC-SHA256 …): X-Amz-Expires 1..604800
 //    (AuthorizationQueryParametersError otherwise), past X-Amz-Date + X-Amz-Expires ->
@@ -85,11 +115,13 @@ using SecretLookup = std::function<std::optional<std::string>(std::string_view a
 //    present; x-amz-* request headers that are not signed -> AccessDenied; every query
 //    parameter except X-Amz-Signature is signed as given (X-Amz-Security-Token and SDK
 //    checksum parameters included). Payload is UNSIGNED-PAYLOAD unless an
-//    x-amz-content-sha256 header is sent.
+//    x-amz-content-sha256 header is sent; with request.body_sha256 it is that hash.
 //  - Unknown access key -> InvalidAccessKeyId; wrong signature -> SignatureDoesNotMatch
 //    with AWS's details (AWSAccessKeyId, StringToSign, SignatureProvided,
 //    StringToSignBytes, CanonicalRequest, CanonicalRequestBytes). Comparison is
 //    constant-time.
+//  - Then, for temporary credentials, check_session_token (after the signature, so only
+//    the holder of the secret learns whether a token is right).
 //  - SigV2 ("Authorization: AWS key:sig", or AWSAccessKeyId/Signature query) and SigV4A:
 //    InvalidRequest "The authorization mechanism you have provided is not supported.
 //    Please use AWS4-HMAC-SHA256."

@@ -211,7 +211,8 @@ core::Error invalid_argument(std::string message, std::string_view name, std::st
 }
 
 // SigV4: hex HMAC-SHA256 of the policy text under the signing key of the credential's scope.
-core::Result<std::string> verify_v4(const PostFormFields& fields, const SecretLookup& secrets) {
+core::Result<std::string> verify_v4(const PostFormFields& fields, const SecretLookup& secrets,
+                                    std::optional<Secret>& secret) {
   auto algorithm = post_form_value(fields, "x-amz-algorithm");
   if (!algorithm) return std::unexpected(missing_field("X-Amz-Algorithm"));
   auto credential_text = post_form_value(fields, "x-amz-credential");
@@ -237,25 +238,27 @@ core::Result<std::string> verify_v4(const PostFormFields& fields, const SecretLo
   if (!parse_amz_date(*amz_date))
     return std::unexpected(
         invalid_argument("X-Amz-Date must be formated via ISO8601 Long format", "X-Amz-Date", *amz_date));
-  auto secret = secrets(credential->access_key);
+  secret = secrets(credential->access_key);
   if (!secret) return std::unexpected(unknown_key(credential->access_key));
-  const std::string key = derive_signing_key(*secret, credential->date, credential->region, credential->service);
+  const std::string key =
+      derive_signing_key(secret->secret_key, credential->date, credential->region, credential->service);
   if (!constant_time_equal(sign(key, *policy), to_lower(*signature)))
     return std::unexpected(signature_mismatch(credential->access_key, *policy, *signature));
   return credential->access_key;
 }
 
 // SigV2: base64 HMAC-SHA1 of the policy text under the secret itself.
-core::Result<std::string> verify_v2(const PostFormFields& fields, const SecretLookup& secrets) {
+core::Result<std::string> verify_v2(const PostFormFields& fields, const SecretLookup& secrets,
+                                    std::optional<Secret>& secret) {
   auto access_key = post_form_value(fields, "awsaccesskeyid");
   if (!access_key) return std::unexpected(missing_field("AWSAccessKeyId"));
   auto signature = post_form_value(fields, "signature");
   if (!signature) return std::unexpected(missing_field("Signature"));
   auto policy = post_form_value(fields, "policy");
   if (!policy) return std::unexpected(missing_field("Policy"));
-  auto secret = secrets(*access_key);
+  secret = secrets(*access_key);
   if (!secret) return std::unexpected(unknown_key(*access_key));
-  if (!constant_time_equal(base64_encode(hmac_sha1(*secret, *policy)), *signature))
+  if (!constant_time_equal(base64_encode(hmac_sha1(secret->secret_key, *policy)), *signature))
     return std::unexpected(signature_mismatch(*access_key, *policy, *signature));
   return *access_key;
 }
@@ -376,15 +379,19 @@ std::optional<std::int64_t> post_max_content_length(const PostPolicy& policy) {
   return smallest;
 }
 
-core::Result<PostAuthorization> authenticate_post_form(const PostFormFields& fields, const SecretLookup& secrets) {
+core::Result<PostAuthorization> authenticate_post_form(const PostFormFields& fields, const SecretLookup& secrets,
+                                                       std::chrono::system_clock::time_point now) {
   auto has = [&](std::string_view name) { return post_form_value(fields, name).has_value(); };
   bool v4 = has("x-amz-algorithm") || has("x-amz-credential") || has("x-amz-signature") || has("x-amz-date");
   bool v2 = has("awsaccesskeyid") || has("signature");
   // Without signature fields the form is anonymous, a policy notwithstanding (S3 answers
   // such a form on a private bucket with AccessDenied).
   if (!v4 && !v2) return PostAuthorization{};
-  auto access_key = v4 ? verify_v4(fields, secrets) : verify_v2(fields, secrets);
+  std::optional<Secret> secret;
+  auto access_key = v4 ? verify_v4(fields, secrets, secret) : verify_v2(fields, secrets, secret);
   if (!access_key) return std::unexpected(access_key.error());
+  if (auto ok = check_session_token(*secret, post_form_value(fields, "x-amz-security-token"), now); !ok)
+    return std::unexpected(ok.error());
   auto policy = parse_post_policy(*post_form_value(fields, "policy"));
   if (!policy) return std::unexpected(policy.error());
   return PostAuthorization{false, std::move(*access_key), std::move(*policy)};

@@ -85,7 +85,10 @@ struct PostAuthorization {
 };
 
 // Reads the signature fields (SigV4 or SigV2), verifies the signature over the policy text
-// as sent, then parses the policy. A form without signature fields is anonymous.
-core::Result<PostAuthorization> authenticate_post_form(const PostFormFields& fields, const SecretLookup& secrets);
+// as sent, checks the x-amz-security-token field of temporary credentials
+// (check_session_token at `now`), then parses the policy. A form without signature fields
+// is anonymous.
+core::Result<PostAuthorization> authenticate_post_form(const PostFormFields& fields, const SecretLookup& secrets,
+                                                       std::chrono::system_clock::time_point now);
 
 }  // namespace auth

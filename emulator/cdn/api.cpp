@@ -170,22 +170,6 @@ std::vector<std::string> segments(std::string_view path) {
 
 }  // namespace
 
-bool Service::is_api_request(const http::Request& request) {
-  auto authorization = request.header("Authorization");
-  if (!authorization || !authorization->starts_with("AWS4-HMAC-SHA256")) return false;
-  // Credential=AKID/20240101/us-east-1/cloudfront/aws4_request
-  auto at = authorization->find("Credential=");
-  if (at == std::string::npos) return false;
-  std::string_view scope = std::string_view(*authorization).substr(at + 11);
-  scope = scope.substr(0, scope.find_first_of(", "));
-  for (int i = 0; i < 3; ++i) {
-    auto slash = scope.find('/');
-    if (slash == std::string_view::npos) return false;
-    scope.remove_prefix(slash + 1);
-  }
-  return scope.starts_with("cloudfront/");
-}
-
 http::Response Service::api_error(core::Error error, const http::Request& request) const {
   core::xml::Document doc("ErrorResponse", kNamespace);
   auto e = doc.root().append_child("Error");

@@ -74,9 +74,7 @@ class Service {
   // A viewer request for `path` (percent-decoded, starting with '/') on `distribution`.
   http::Response serve(const Distribution& distribution, std::string_view path, const http::Request& request);
 
-  // True when the request is SigV4-signed for the "cloudfront" service (the credential
-  // scope of its Authorization header); such requests go to api() instead of S3.
-  static bool is_api_request(const http::Request& request);
+  // CloudFront's API: the Runtime sends it the requests signed for "cloudfront".
   http::Response api(http::Request& request, http::RequestBody& body);
 
   // Runs an invalidation now (status Completed). Paths were validated by the caller.

@@ -50,6 +50,8 @@ ErrorInfo info(ErrorCode code) {
     case ErrorCode::RequestTimeTooSkewed: return {"RequestTimeTooSkewed", 403, "The difference between the request time and the current time is too large."};
     case ErrorCode::SignatureDoesNotMatch: return {"SignatureDoesNotMatch", 403, "The request signature we calculated does not match the signature you provided. Check your key and signing method."};
     case ErrorCode::XAmzContentSHA256Mismatch: return {"XAmzContentSHA256Mismatch", 400, "The provided 'x-amz-content-sha256' header does not match what was computed."};
+    case ErrorCode::InvalidToken: return {"InvalidToken", 400, "The provided token is malformed or otherwise invalid."};
+    case ErrorCode::ProvidedTokenExpired: return {"ExpiredToken", 400, "The provided token has expired."};
     case ErrorCode::NoSuchDistribution: return {"NoSuchDistribution", 404, "The specified distribution does not exist."};
     case ErrorCode::NoSuchInvalidation: return {"NoSuchInvalidation", 404, "The specified invalidation does not exist."};
     case ErrorCode::CORSForbidden: return {"AccessForbidden", 403, "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec."};
@@ -60,15 +62,22 @@ ErrorInfo info(ErrorCode code) {
     case ErrorCode::SerializationException: return {"SerializationException", 400, "The request body could not be read."};
     case ErrorCode::InvalidClientTokenId: return {"InvalidClientTokenId", 403, "The security token included in the request is invalid."};
     case ErrorCode::ExpiredToken: return {"ExpiredToken", 403, "The security token included in the request is expired"};
+    case ErrorCode::MissingAuthenticationToken: return {"MissingAuthenticationToken", 403, "Request is missing Authentication Token"};
+    case ErrorCode::UnrecognizedClient: return {"UnrecognizedClientException", 400, "The security token included in the request is invalid."};
+    case ErrorCode::InvalidSignature: return {"InvalidSignatureException", 400, "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."};
+    case ErrorCode::ExpiredTokenException: return {"ExpiredTokenException", 400, "The security token included in the request is expired"};
     case ErrorCode::IncompleteSignature: return {"IncompleteSignature", 400, "The request signature does not conform to AWS standards."};
     case ErrorCode::InternalFailure: return {"InternalFailure", 500, "The request processing has failed because of an unknown error, exception or failure."};
     case ErrorCode::AlreadyExistsException: return {"AlreadyExistsException", 400, "Resource already exists"};
     case ErrorCode::ChangeSetNotFound: return {"ChangeSetNotFound", 404, "ChangeSet does not exist"};
     case ErrorCode::InsufficientCapabilities: return {"InsufficientCapabilitiesException", 400, "Requires capabilities"};
     case ErrorCode::InvalidChangeSetStatus: return {"InvalidChangeSetStatus", 400, "The change set cannot be executed in its current status."};
-    case ErrorCode::ParameterNotFound: return {"ParameterNotFound", 400, "Parameter not found."};
+    // AWS's ParameterNotFound has no message.
+    case ErrorCode::ParameterNotFound: return {"ParameterNotFound", 400, ""};
     case ErrorCode::ParameterAlreadyExists: return {"ParameterAlreadyExists", 400, "The parameter already exists. To overwrite this value, set the overwrite option in the request to true."};
     case ErrorCode::ParameterVersionNotFound: return {"ParameterVersionNotFound", 400, "The specified parameter version was not found."};
+    case ErrorCode::HierarchyLevelLimitExceeded: return {"HierarchyLevelLimitExceededException", 400, "Parameter path exceeds the maximum number of levels (15)."};
+    case ErrorCode::InvalidNextToken: return {"InvalidNextToken", 400, "The specified token is not valid."};
     case ErrorCode::ValidationException: return {"ValidationException", 400, "Validation error"};
     case ErrorCode::RepositoryNotFound: return {"RepositoryNotFoundException", 400, "The repository does not exist."};
   }

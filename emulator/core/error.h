@@ -53,6 +53,10 @@ enum class ErrorCode {
   RequestTimeTooSkewed,
   SignatureDoesNotMatch,
   XAmzContentSHA256Mismatch,
+  // Temporary credentials (STS) used against S3: S3's names and messages. The query and
+  // JSON protocols answer InvalidClientTokenId / ExpiredToken (rpc/ translates).
+  InvalidToken,              // 400 a temporary key without its session token, or a wrong one
+  ProvidedTokenExpired,      // 400 "ExpiredToken" "The provided token has expired."
   // CloudFront
   NoSuchDistribution,
   NoSuchInvalidation,
@@ -65,6 +69,11 @@ enum class ErrorCode {
   SerializationException,    // 400 JSON protocol: body is not the JSON expected
   InvalidClientTokenId,      // 403 unknown access key (STS's, IAM's, CloudFormation's name for it)
   ExpiredToken,              // 403 temporary credentials past their expiration
+  MissingAuthenticationToken,  // 403 an unsigned request
+  // The JSON protocol's names for the same authentication failures
+  UnrecognizedClient,        // 400 "UnrecognizedClientException": unknown key or bad token
+  InvalidSignature,          // 400 "InvalidSignatureException"
+  ExpiredTokenException,     // 400 temporary credentials past their expiration
   IncompleteSignature,       // 400
   InternalFailure,           // 500
   // CloudFormation
@@ -77,6 +86,8 @@ enum class ErrorCode {
   ParameterAlreadyExists,
   ParameterVersionNotFound,
   ValidationException,       // 400 SSM's and ECR's validation error
+  HierarchyLevelLimitExceeded,  // 400 "HierarchyLevelLimitExceededException": over 15 levels
+  InvalidNextToken,          // 400 a NextToken this server did not hand out
   // ECR
   RepositoryNotFound,        // 400 "RepositoryNotFoundException"
 };

@@ -109,14 +109,10 @@ Result<Upload> start_upload(const Context& ctx, const store::BucketInfo& bucket,
     return std::unexpected(e);
   }
 
-  const stack::Stack* stack = ctx.config.stack;
-  auth::SecretLookup secrets = [stack](std::string_view access_key) -> std::optional<std::string> {
-    return stack ? stack->secret_for(access_key) : std::nullopt;
-  };
-  auto authorization = auth::authenticate_post_form(fields, secrets);
+  const auto now = std::chrono::system_clock::time_point(std::chrono::milliseconds(ctx.now_ms));
+  auto authorization = auth::authenticate_post_form(fields, ctx.config.secrets, now);
   if (!authorization) return std::unexpected(authorization.error());
   if (authorization->policy) {
-    auto now = std::chrono::system_clock::time_point(std::chrono::milliseconds(ctx.now_ms));
     if (auto ok = auth::check_post_policy(*authorization->policy, fields, bucket.name, now); !ok)
       return std::unexpected(ok.error());
   } else if (ctx.identity.anonymous && bucket.acl != "public-read-write") {

@@ -142,6 +142,12 @@ Service::Service(store::Store& store, ServiceConfig config) : store_(store), con
           .count();
     };
   }
+  if (!config_.secrets) {
+    config_.secrets = [stack = config_.stack](std::string_view key) -> std::optional<auth::Secret> {
+      if (!stack) return std::nullopt;
+      return stack->secret_for(key);
+    };
+  }
 }
 
 http::Response Service::error_response(S3Error error, const http::Request& request) {
@@ -171,15 +177,11 @@ http::Response Service::handle(http::Request& request, http::RequestBody& body) 
 http::Response Service::handle_routed(http::Request& request, http::RequestBody& body, const Route& route) {
   std::int64_t now_ms = config_.now_ms();
   auto now = std::chrono::system_clock::time_point(std::chrono::milliseconds(now_ms));
-  const stack::Stack* stack = config_.stack;
-  auth::SecretLookup secrets = [stack](std::string_view key) -> std::optional<std::string> {
-    return stack ? stack->secret_for(key) : std::nullopt;
-  };
   // A preflight is judged by the CORS rules alone, as on S3: a browser sends it to the very
   // URL it will use, so a presigned URL's query (signed for the PUT) must not be checked.
   auto identity = route.endpoint == Endpoint::PreflightCors
                       ? Result<auth::Identity>(auth::Identity{})
-                      : auth::authenticate(request_view(request), secrets, now, &signing_keys_);
+                      : auth::authenticate(request_view(request), config_.secrets, now, &signing_keys_);
   if (!identity) return error_response(identity.error(), request);
 
   Context ctx{request, body, *identity, route, store_, config_, now_ms};

@@ -33,6 +33,9 @@ struct ObjectEvent {
 
 struct ServiceConfig {
   const stack::Stack* stack = nullptr;  // credentials, region
+  // Who may sign: the stack's keys and the temporary credentials STS issued. Empty: the
+  // stack's keys.
+  auth::SecretLookup secrets;
   Addressing addressing;
   std::function<std::int64_t()> now_ms;           // injectable clock
   std::function<void(const ObjectEvent&)> on_object_event;  // may be empty

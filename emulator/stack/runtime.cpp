@@ -19,6 +19,7 @@ std::expected<std::unique_ptr<Runtime>, std::string> Runtime::start(Stack stack,
   auto store = store::Store::open(store_options);
   if (!store) return std::unexpected("cannot open the data dir: " + store.error().effective_message());
   runtime->store_ = std::move(*store);
+  if (auto ok = runtime->open_signed_services(); !ok) return std::unexpected(ok.error());
 
   for (const auto& bucket : runtime->stack_.buckets) {
     auto existing = runtime->store_->get_bucket(bucket.name);
@@ -38,6 +39,7 @@ std::expected<std::unique_ptr<Runtime>, std::string> Runtime::start(Stack stack,
   s3::ServiceConfig s3_config;
   s3_config.stack = &runtime->stack_;
   s3_config.now_ms = options.now_ms;
+  s3_config.secrets = runtime->secrets_;
   if (auto ok = runtime->open_events(); !ok) return std::unexpected(ok.error());
   s3_config.on_object_event = [pipeline = runtime->pipeline_.get()](const s3::ObjectEvent& event) {
     pipeline->on_object_event(event);
@@ -52,7 +54,7 @@ std::expected<std::unique_ptr<Runtime>, std::string> Runtime::start(Stack stack,
   }
   cdn::ServiceOptions cdn_options;
   cdn_options.caching = options.cdn_caching;
-  cdn_options.secrets = [self](std::string_view key) { return self->stack_.secret_for(key); };
+  cdn_options.secrets = runtime->secrets_;
   auto base_clock = options.now_ms ? options.now_ms : std::function<std::int64_t()>(core::system_now_ms);
   cdn_options.now_ms = [self, base_clock] { return base_clock() + self->cdn_clock_offset_ms_.load(); };
   runtime->cdn_ = std::make_unique<cdn::Service>(*runtime->store_, runtime->stack_.distributions, cdn_options);
@@ -74,11 +76,10 @@ std::expected<std::unique_ptr<Runtime>, std::string> Runtime::start(Stack stack,
   runtime->dispatcher_.add_prefix("/_cdn", [self](http::Request& request, http::RequestBody&) {
     return self->cdn_path(request);
   });
-  // CloudFront's API shares the port with S3 ("/2020-05-31/..." is also a legal bucket
-  // name): the SigV4 credential scope says which service the client meant.
+  // Every AWS API shares the port with S3 ("/2020-05-31/..." is also a legal bucket name):
+  // the SigV4 credential scope says which service the client meant.
   runtime->dispatcher_.set_default([self](http::Request& request, http::RequestBody& body) {
-    if (cdn::Service::is_api_request(request)) return self->cdn_->api(request, body);
-    return self->s3_->handle(request, body);
+    return self->by_signed_service(request, body);
   });
   return runtime;
 }

@@ -12,10 +12,14 @@
 #include <string>
 
 #include "api/presign_route.h"
+#include "auth/authenticate.h"
 #include "cdn/service.h"
 #include "events/pipeline.h"
 #include "http/dispatch.h"
+#include "rpc/front.h"
 #include "s3/service.h"
+#include "ssm/parameter_store.h"
+#include "sts/credentials.h"
 #include "stack/stack.h"
 #include "store/store.h"
 
@@ -58,6 +62,10 @@ class Runtime {
   std::expected<void, std::string> set_contribution(const std::string& owner, Stack contribution);
   cdn::Service& cdn() { return *cdn_; }
   store::Store& store() { return *store_; }
+  // The temporary credentials STS issued (in memory) and SSM's parameters (ssm.sqlite in
+  // the data dir), for the CloudFormation engine as for their APIs.
+  sts::CredentialStore& sts() { return *sts_; }
+  ssm::ParameterStore& parameters() { return *parameters_; }
   // Starts the event workers; command functions get `endpoint` as AWS_ENDPOINT_URL
   // (http://localhost:PORT, see events::command_environment). Until then events are only
   // queued.
@@ -78,6 +86,14 @@ class Runtime {
   http::Response cdn_path(http::Request& request);
   // runtime_api.cpp: the stack's presign routes under /_api, and a JSON 404 for the rest.
   std::expected<void, std::string> add_presign_routes();
+  // runtime_rpc.cpp: who may sign (secrets_), STS and SSM, and the table of services by
+  // SigV4 service name. by_signed_service() answers every request that is not minicloud's
+  // own (/_...): unsigned or "s3" -> S3, a served name -> its handler, any other name ->
+  // NotImplemented in that service's protocol.
+  std::expected<void, std::string> open_signed_services();
+  // A query/JSON service (rpc/service.h) on the table under its signing name.
+  void serve_rpc(rpc::Service service);
+  http::Response by_signed_service(http::Request& request, http::RequestBody& body);
 
   Stack stack_;  // the base stack
   RuntimeOptions options_;
@@ -87,6 +103,12 @@ class Runtime {
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<s3::Service> s3_;
   std::unique_ptr<cdn::Service> cdn_;
+  auth::SecretLookup secrets_;  // the stack's keys, then STS's temporary credentials
+  std::unique_ptr<sts::CredentialStore> sts_;
+  std::unique_ptr<ssm::ParameterStore> parameters_;
+  std::unique_ptr<rpc::Front> rpc_;
+  std::vector<std::unique_ptr<rpc::Service>> rpc_services_;
+  std::map<std::string, http::ServiceHandler, std::less<>> signed_services_;  // by SigV4 service name
   std::atomic<std::int64_t> cdn_clock_offset_ms_{0};  // moved only by /_cdn/_clock
   http::Dispatcher dispatcher_;
   std::vector<std::unique_ptr<api::PresignRoute>> presign_routes_;

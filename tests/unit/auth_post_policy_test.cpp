@@ -128,7 +128,7 @@ void drop_field(PostFormFields& fields, std::string_view name) {
 
 TEST_CASE("a SigV4 form signed as in AWS's example is accepted and its policy holds", "[post_policy]") {
   auto form = aws_v4_form();
-  auto authorization = auth::authenticate_post_form(form, example_secrets());
+  auto authorization = auth::authenticate_post_form(form, example_secrets(), kNow);
   REQUIRE(authorization);
   CHECK_FALSE(authorization->anonymous);
   CHECK(authorization->access_key == kExampleKey);
@@ -142,13 +142,30 @@ TEST_CASE("a SigV4 form signed as in AWS's example is accepted and its policy ho
   CHECK(expired.error().http_status() == 403);
 }
 
+TEST_CASE("a form signed with temporary credentials needs their x-amz-security-token field", "[post_policy]") {
+  // The example form's key as if STS had issued it, expiring after kNow.
+  auth::SecretLookup temporary = [](std::string_view key) -> std::optional<auth::Secret> {
+    if (key == kExampleKey) return auth::Secret(kExampleSecret, "the-token", kNow + std::chrono::hours(1));
+    return std::nullopt;
+  };
+  auto form = aws_v4_form();
+  CHECK(auth::authenticate_post_form(form, temporary, kNow).error().code == ErrorCode::InvalidToken);
+  form.emplace_back("x-amz-security-token", "other");
+  CHECK(auth::authenticate_post_form(form, temporary, kNow).error().code == ErrorCode::InvalidToken);
+  form.back().second = "the-token";
+  CHECK(auth::authenticate_post_form(form, temporary, kNow));
+  CHECK(auth::authenticate_post_form(form, temporary, kNow + std::chrono::hours(2)).error().code ==
+        ErrorCode::ProvidedTokenExpired);
+  CHECK(auth::authenticate_post_form(aws_v2_form(), temporary, kNow).error().code == ErrorCode::InvalidToken);
+}
+
 TEST_CASE("the SigV4 signature is checked over the policy text as sent", "[post_policy]") {
   auto form = aws_v4_form();
   SECTION("a tampered policy") {
     std::string tampered = std::string(kAwsV4Policy);
     tampered.replace(tampered.size() - 4, 4, "fQ==");  // still base64, different text
     set_field(form, "Policy", tampered);
-    auto result = auth::authenticate_post_form(form, example_secrets());
+    auto result = auth::authenticate_post_form(form, example_secrets(), kNow);
     REQUIRE_FALSE(result);
     CHECK(result.error().code == ErrorCode::SignatureDoesNotMatch);
     CHECK(result.error().http_status() == 403);
@@ -159,37 +176,37 @@ TEST_CASE("the SigV4 signature is checked over the policy text as sent", "[post_
   }
   SECTION("another signature") {
     set_field(form, "X-Amz-Signature", std::string(64, '0'));
-    CHECK(auth::authenticate_post_form(form, example_secrets()).error().code == ErrorCode::SignatureDoesNotMatch);
+    CHECK(auth::authenticate_post_form(form, example_secrets(), kNow).error().code == ErrorCode::SignatureDoesNotMatch);
   }
   SECTION("upper-case hex is the same signature") {
     std::string upper = kAwsV4Signature;
     for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     set_field(form, "X-Amz-Signature", upper);
-    CHECK(auth::authenticate_post_form(form, example_secrets()));
+    CHECK(auth::authenticate_post_form(form, example_secrets(), kNow));
   }
   SECTION("a key the stack does not know") {
     set_field(form, "X-Amz-Credential", "NOSUCHKEY/20151229/us-east-1/s3/aws4_request");
-    auto result = auth::authenticate_post_form(form, example_secrets());
+    auto result = auth::authenticate_post_form(form, example_secrets(), kNow);
     CHECK(result.error().code == ErrorCode::InvalidAccessKeyId);
     CHECK(detail(result.error(), "AWSAccessKeyId") == "NOSUCHKEY");
   }
   SECTION("a signing key from another day") {
     set_field(form, "X-Amz-Credential", "AKIAIOSFODNN7EXAMPLE/20151230/us-east-1/s3/aws4_request");
-    CHECK(auth::authenticate_post_form(form, example_secrets()).error().code == ErrorCode::SignatureDoesNotMatch);
+    CHECK(auth::authenticate_post_form(form, example_secrets(), kNow).error().code == ErrorCode::SignatureDoesNotMatch);
   }
   SECTION("a malformed credential or date") {
     set_field(form, "X-Amz-Credential", "AKIAIOSFODNN7EXAMPLE/20151229");
-    auto result = auth::authenticate_post_form(form, example_secrets());
+    auto result = auth::authenticate_post_form(form, example_secrets(), kNow);
     CHECK(result.error().code == ErrorCode::InvalidArgument);
     CHECK(detail(result.error(), "ArgumentName") == "X-Amz-Credential");
     form = aws_v4_form();
     set_field(form, "X-Amz-Date", "2015-12-29");
-    result = auth::authenticate_post_form(form, example_secrets());
+    result = auth::authenticate_post_form(form, example_secrets(), kNow);
     CHECK(result.error().message == "X-Amz-Date must be formated via ISO8601 Long format");
   }
   SECTION("another algorithm") {
     set_field(form, "X-Amz-Algorithm", "AWS4-ECDSA-P256-SHA256");
-    CHECK(auth::authenticate_post_form(form, example_secrets()).error().code == ErrorCode::InvalidRequest);
+    CHECK(auth::authenticate_post_form(form, example_secrets(), kNow).error().code == ErrorCode::InvalidRequest);
   }
 }
 
@@ -206,7 +223,7 @@ TEST_CASE("botocore's generate_presigned_post form verifies (offline vector)", "
        "LWFtei1jcmVkZW50aWFsIjogIkFLSUFJT1NGT0ROTjdFWEFNUExFLzIwMTUxMjI5L3VzLWVhc3QtMS9zMy9hd3M0X3JlcXVlc3QifSwgeyJ4LW"
        "Ftei1kYXRlIjogIjIwMTUxMjI5VDAwMDAwMFoifV19"},
       {"x-amz-signature", "3364624b39010d9b06f5d9b8c9a18a6e478d261c048159c92f2fd6fa885f14e6"}};
-  auto authorization = auth::authenticate_post_form(form, example_secrets());
+  auto authorization = auth::authenticate_post_form(form, example_secrets(), kNow);
   REQUIRE(authorization);
   CHECK(auth::check_post_policy(*authorization->policy, form, "sigv4examplebucket", utc(2015, 12, 29, 0, 30)));
   CHECK(failure_of(auth::check_post_policy(*authorization->policy, form, "otherbucket", utc(2015, 12, 29, 0, 30))) ==
@@ -218,24 +235,24 @@ TEST_CASE("botocore's generate_presigned_post form verifies (offline vector)", "
 TEST_CASE("a SigV2 form: base64 HMAC-SHA1 of the policy under the secret", "[post_policy]") {
   CHECK(auth::base64_encode(auth::hmac_sha1(kExampleSecret, kAwsV2Policy)) == kAwsV2Signature);
   auto form = aws_v2_form();
-  auto authorization = auth::authenticate_post_form(form, example_secrets());
+  auto authorization = auth::authenticate_post_form(form, example_secrets(), kNow);
   REQUIRE(authorization);
   CHECK(authorization->access_key == kExampleKey);
   CHECK(auth::check_post_policy(*authorization->policy, form, "johnsmith", utc(2007, 12, 1, 11, 59)));
 
   set_field(form, "Signature", "0RavWzkygo6QX9caELEqKi9kDbU=");  // the page's placeholder
-  auto wrong = auth::authenticate_post_form(form, example_secrets());
+  auto wrong = auth::authenticate_post_form(form, example_secrets(), kNow);
   CHECK(wrong.error().code == ErrorCode::SignatureDoesNotMatch);
   CHECK(detail(wrong.error(), "StringToSign") == kAwsV2Policy);
 
   form = aws_v2_form();
   set_field(form, "AWSAccessKeyId", "foo");
-  CHECK(auth::authenticate_post_form(form, example_secrets()).error().code == ErrorCode::InvalidAccessKeyId);
+  CHECK(auth::authenticate_post_form(form, example_secrets(), kNow).error().code == ErrorCode::InvalidAccessKeyId);
 }
 
 TEST_CASE("signature fields without their companions name the missing one", "[post_policy]") {
   auto message = [](PostFormFields form) {
-    auto result = auth::authenticate_post_form(form, example_secrets());
+    auto result = auth::authenticate_post_form(form, example_secrets(), kNow);
     REQUIRE_FALSE(result);
     CHECK(result.error().code == ErrorCode::InvalidArgument);
     CHECK(result.error().http_status() == 400);
@@ -244,7 +261,7 @@ TEST_CASE("signature fields without their companions name the missing one", "[po
   auto v4 = aws_v4_form();
   drop_field(v4, "X-Amz-Signature");
   CHECK(message(v4) == "X-Amz-Signature");
-  CHECK(auth::authenticate_post_form(v4, example_secrets()).error().message ==
+  CHECK(auth::authenticate_post_form(v4, example_secrets(), kNow).error().message ==
         "Bucket POST must contain a field named 'X-Amz-Signature'.  If it is specified, please check the order of "
         "the fields.");
   v4 = aws_v4_form();
@@ -264,7 +281,7 @@ TEST_CASE("signature fields without their companions name the missing one", "[po
 
 TEST_CASE("a form without signature fields is anonymous, a policy notwithstanding", "[post_policy]") {
   PostFormFields form{{"key", "a.txt"}, {"policy", kAwsV2Policy}, {"acl", "public-read"}};
-  auto authorization = auth::authenticate_post_form(form, example_secrets());
+  auto authorization = auth::authenticate_post_form(form, example_secrets(), kNow);
   REQUIRE(authorization);
   CHECK(authorization->anonymous);
   CHECK_FALSE(authorization->policy);
@@ -273,10 +290,10 @@ TEST_CASE("a form without signature fields is anonymous, a policy notwithstandin
 TEST_CASE("field names are case-insensitive for the signature fields too", "[post_policy]") {
   auto form = aws_v4_form();
   for (auto& [name, value] : form) name = http::to_lower(name);
-  CHECK(auth::authenticate_post_form(form, example_secrets()));
+  CHECK(auth::authenticate_post_form(form, example_secrets(), kNow));
   auto v2 = aws_v2_form();
   for (auto& [name, value] : v2) name = http::to_lower(name);
-  CHECK(auth::authenticate_post_form(v2, example_secrets()));
+  CHECK(auth::authenticate_post_form(v2, example_secrets(), kNow));
 }
 
 // ---- The policy document ------------------------------------------------------------------

@@ -378,22 +378,6 @@ TEST_CASE("cdn: objects too large for the cache stream past it", "[cdn]") {
   CHECK(edge.service->cache_of(*edge.service->distributions()[0]).size() == 0);
 }
 
-TEST_CASE("cdn: CloudFront API requests are told from S3 by the credential scope", "[cdn]") {
-  auto with_auth = [](std::string value) {
-    http::Request r;
-    r.headers = {{"Authorization", std::move(value)}};
-    return r;
-  };
-  CHECK(cdn::Service::is_api_request(with_auth(
-      "AWS4-HMAC-SHA256 Credential=test/20261129/us-east-1/cloudfront/aws4_request, SignedHeaders=host, "
-      "Signature=abc")));
-  CHECK_FALSE(cdn::Service::is_api_request(with_auth(
-      "AWS4-HMAC-SHA256 Credential=test/20261129/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=abc")));
-  CHECK_FALSE(cdn::Service::is_api_request(with_auth("AWS test:c2lnbmF0dXJl")));
-  CHECK_FALSE(cdn::Service::is_api_request(with_auth("AWS4-HMAC-SHA256 Credential=test/cloudfront")));
-  CHECK_FALSE(cdn::Service::is_api_request(http::Request{}));
-}
-
 TEST_CASE("cdn: methods other than GET and HEAD are refused", "[cdn]") {
   Edge edge(cdn::default_distribution("assets"));
   http::Request request;
