@@ -52,3 +52,14 @@ python_with_boto3() {
   done
   return 1
 }
+
+# npm_ci DIR: install DIR's npm packages exactly as its package-lock.json pins them, when
+# DIR/node_modules is missing or older than the lockfile.
+npm_ci() {
+  local dir="$1"
+  [[ -f "$dir/package.json" ]] || return 0
+  if [[ ! -d "$dir/node_modules" || "$dir/package-lock.json" -nt "$dir/node_modules" ]]; then
+    log "installing npm packages in ${dir#"$ROOT"/}"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
