@@ -466,3 +466,58 @@ TEST_CASE("cfn template: the bootstrap template with a custom bucket, an existin
         json::array({"444455556666", "777788889999"}));
   CHECK((*role)["RoleName"] == "cdk-hnb659fds-file-publishing-role-111122223333-eu-west-3");
 }
+
+TEST_CASE("cfn template: a CDK app's synthesized template (JSON)", "[cfn-template]") {
+  constexpr std::string_view body = R"({
+ "Resources": {
+  "ImagesBucket1E86A8D5": {"Type": "AWS::S3::Bucket", "UpdateReplacePolicy": "Retain", "DeletionPolicy": "Retain",
+   "Metadata": {"aws:cdk:path": "App/Images/Resource"}},
+  "ResizeServiceRoleE1C2E5F4": {"Type": "AWS::IAM::Role", "Properties": {
+   "AssumeRolePolicyDocument": {"Statement": [{"Action": "sts:AssumeRole", "Effect": "Allow",
+     "Principal": {"Service": "lambda.amazonaws.com"}}], "Version": "2012-10-17"},
+   "ManagedPolicyArns": [{"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"},
+     ":iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"]]}]}},
+  "ResizeFunction7B6E3F1A": {"Type": "AWS::Lambda::Function", "Properties": {
+   "Code": {"S3Bucket": {"Fn::Sub": "cdk-hnb659fds-assets-${AWS::AccountId}-${AWS::Region}"}, "S3Key": "abc123.zip"},
+   "Role": {"Fn::GetAtt": ["ResizeServiceRoleE1C2E5F4", "Arn"]},
+   "Environment": {"Variables": {"BUCKET": {"Ref": "ImagesBucket1E86A8D5"}}},
+   "Handler": "index.handler", "Runtime": "nodejs20.x", "MemorySize": 512},
+   "DependsOn": ["ResizeServiceRoleE1C2E5F4"]},
+  "CDKMetadata": {"Type": "AWS::CDK::Metadata", "Properties": {"Analytics": "v2:deflate64:H4sI"},
+   "Condition": "CDKMetadataAvailable"}
+ },
+ "Outputs": {"BucketArn": {"Value": {"Fn::GetAtt": ["ImagesBucket1E86A8D5", "Arn"]}}},
+ "Conditions": {"CDKMetadataAvailable": {"Fn::Or": [{"Fn::Equals": [{"Ref": "AWS::Region"}, "us-east-1"]},
+                                                     {"Fn::Equals": [{"Ref": "AWS::Region"}, "eu-west-1"]}]}},
+ "Parameters": {"BootstrapVersion": {"Type": "AWS::SSM::Parameter::Value<String>",
+   "Default": "/cdk-bootstrap/hnb659fds/version",
+   "Description": "Version of the CDK Bootstrap resources in this environment, automatically retrieved from SSM Parameter Store. [cdk:skip]"}},
+ "Rules": {"CheckBootstrapVersion": {"Assertions": [{"Assert": {"Fn::Not": [{"Fn::Contains": [["1", "2", "3", "4", "5"],
+   {"Ref": "BootstrapVersion"}]}]}, "AssertDescription": "CDK bootstrap stack version 6 required."}]}}
+})";
+  cloudformation::Environment env{.account_id = "123456789012", .region = "eu-west-1"};
+  env.ssm_parameter = [](std::string_view name) -> std::optional<std::string> {
+    if (name == "/cdk-bootstrap/hnb659fds/version") return "34";
+    return std::nullopt;
+  };
+  auto evaluator = evaluator_for(body, {}, env);
+  CHECK(evaluator.check_rules());
+  auto order = evaluator.creation_order();
+  REQUIRE(order);
+  CHECK(*order == std::vector<std::string>{"CDKMetadata", "ImagesBucket1E86A8D5", "ResizeServiceRoleE1C2E5F4",
+                                           "ResizeFunction7B6E3F1A"});
+  CHECK(evaluator.dependencies("ResizeFunction7B6E3F1A") ==
+        std::set<std::string>{"ImagesBucket1E86A8D5", "ResizeServiceRoleE1C2E5F4"});
+  auto tmpl = parse(body);
+  auto role = evaluated(evaluator, tmpl["Resources"]["ResizeServiceRoleE1C2E5F4"]["Properties"]);
+  CHECK(role["ManagedPolicyArns"][0] == "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole");
+  auto function = evaluated(evaluator, tmpl["Resources"]["ResizeFunction7B6E3F1A"]["Properties"]);
+  CHECK(function["Code"]["S3Bucket"] == "cdk-hnb659fds-assets-123456789012-eu-west-1");
+  CHECK(function["Role"] == "ResizeServiceRoleE1C2E5F4.Arn");
+  CHECK(function["Environment"]["Variables"]["BUCKET"] == "phys-ImagesBucket1E86A8D5");
+  CHECK(function["MemorySize"] == 512);
+  // Creating in order: the function cannot be evaluated before the bucket exists.
+  CHECK(evaluation_error(evaluator, tmpl["Resources"]["ResizeFunction7B6E3F1A"]["Properties"],
+                         fake_values({"ResizeServiceRoleE1C2E5F4"})) ==
+        "Template error: resource ImagesBucket1E86A8D5 is referenced before it is created");
+}
