@@ -175,7 +175,9 @@ void check_references(const json& node, const Declared& declared, Unresolved& fo
   }
   if (!node.is_object()) return;
   if (node.size() == 1) {
-    const auto& [key, argument] = *node.items().begin();
+    // Not a structured binding over items(): its proxy would not outlive the statement.
+    const std::string& key = node.begin().key();
+    const json& argument = *node.begin();
     if (key == "Ref" && argument.is_string() && !declared.names_a_value(argument)) {
       found.references.insert(argument.get<std::string>());
     } else if (key == "Fn::GetAtt") {
