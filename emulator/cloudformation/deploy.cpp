@@ -278,12 +278,23 @@ void Engine::run_deploy(Plan p) {
     emit(work, r.logical_id, r.physical_id, r.type, ok ? "DELETE_COMPLETE" : "DELETE_FAILED", ok ? "" : ok.error());
     return static_cast<bool>(ok);
   };
-  auto finish_change_set = [&](const char* status) {
+  // A change set that ran to completion takes the stack's others with it, as on AWS (so
+  // `aws cloudformation deploy` may reuse a name within the same second); a failed one stays
+  // to be described.
+  auto finish_change_set = [&](const std::string& status) {
     if (p.change_set_id.empty()) return;
     std::lock_guard lock(mutex_);
-    if (auto it = change_sets_.find(p.change_set_id); it != change_sets_.end()) {
-      it->second.execution_status = status;
-      (void)db_->save(it->second);
+    for (auto it = change_sets_.begin(); it != change_sets_.end();) {
+      if (status == "EXECUTE_COMPLETE" && it->second.stack_id == work.stack_id) {
+        (void)db_->remove_change_set(it->first);
+        it = change_sets_.erase(it);
+        continue;
+      }
+      if (it->first == p.change_set_id) {
+        it->second.execution_status = status;
+        (void)db_->save(it->second);
+      }
+      ++it;
     }
   };
 
