@@ -68,6 +68,9 @@ class Pipeline {
   // Creates the functions and starts the workers. `endpoint` is what command functions
   // get as AWS_ENDPOINT_URL.
   void start(const std::string& endpoint);
+  // Where command functions' support files live (write_command_support, the Lambda
+  // runners): beside the log.
+  std::filesystem::path support_dir() const;
   void stop();
   // The endpoint command functions get, without starting workers (`minicloud invoke`).
   void set_endpoint(const std::string& endpoint);
@@ -94,8 +97,6 @@ class Pipeline {
   // flight keeps the old one alive after a redeploy.
   std::shared_ptr<Function> function_named(const std::string& name);
   InvokeResult deliver(const Delivery& delivery);
-  // Where command functions' support files live (write_command_support): beside the log.
-  std::filesystem::path support_dir() const;
   void worker_loop();
 
   Options options_;

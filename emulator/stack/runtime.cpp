@@ -78,6 +78,7 @@ std::expected<std::unique_ptr<Runtime>, std::string> Runtime::start(Stack stack,
   });
   // Every AWS API shares the port with S3 ("/2020-05-31/..." is also a legal bucket name):
   // the SigV4 credential scope says which service the client meant.
+  if (auto ok = runtime->open_cloudformation(); !ok) return std::unexpected(ok.error());
   runtime->dispatcher_.set_default([self](http::Request& request, http::RequestBody& body) {
     return self->by_signed_service(request, body);
   });

@@ -14,6 +14,7 @@
 #include "api/presign_route.h"
 #include "auth/authenticate.h"
 #include "cdn/service.h"
+#include "cloudformation/engine.h"
 #include "events/pipeline.h"
 #include "http/dispatch.h"
 #include "rpc/front.h"
@@ -36,6 +37,13 @@ struct RuntimeOptions {
   // The origin of the URLs the presign routes mint ("https://host[:port]"); empty: the
   // caller's scheme and Host (serve --public-url).
   std::string public_url;
+  // CloudFormation (serve --stack with a template or a cdk.out): functions to run
+  // differently, the assembly's file assets, SSM values a template may read when the
+  // parameter store has none, and where to tell the user what was done for them.
+  cloudformation::Overlay overlay;
+  cloudformation::CodeSource assets;
+  std::map<std::string, std::string> ssm_fallback;
+  std::function<void(const std::string& message)> say;
 };
 
 class Runtime {
@@ -66,6 +74,9 @@ class Runtime {
   // the data dir), for the CloudFormation engine as for their APIs.
   sts::CredentialStore& sts() { return *sts_; }
   ssm::ParameterStore& parameters() { return *parameters_; }
+  // CloudFormation's stacks (cloudformation.sqlite in the data dir): what its API and
+  // `serve --stack` deploy; their functions, topics and distributions join current().
+  cloudformation::Engine& cloudformation() { return *cloudformation_; }
   // Starts the event workers; command functions get `endpoint` as AWS_ENDPOINT_URL
   // (http://localhost:PORT, see events::command_environment). Until then events are only
   // queued.
@@ -94,6 +105,8 @@ class Runtime {
   // A query/JSON service (rpc/service.h) on the table under its signing name.
   void serve_rpc(rpc::Service service);
   http::Response by_signed_service(http::Request& request, http::RequestBody& body);
+  // runtime_cloudformation.cpp: the engine, its stacks restored, and its API.
+  std::expected<void, std::string> open_cloudformation();
 
   Stack stack_;  // the base stack
   RuntimeOptions options_;
@@ -113,7 +126,9 @@ class Runtime {
   http::Dispatcher dispatcher_;
   std::vector<std::unique_ptr<api::PresignRoute>> presign_routes_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
-  std::unique_ptr<events::Pipeline> pipeline_;  // declared last: stops before the store closes
+  std::unique_ptr<events::Pipeline> pipeline_;  // stops before the store closes
+  // Last: its worker, which changes the running stack, stops before anything it uses.
+  std::unique_ptr<cloudformation::Engine> cloudformation_;
 };
 
 }  // namespace stack
