@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/serve_stack.h"
 #include "http/forwarded.h"
 #include "http/server.h"
 #include "stack/runtime.h"
@@ -21,7 +22,7 @@ namespace cli {
 namespace {
 
 struct ServeOptions {
-  std::string stack_file;
+  StackArguments stack;
   std::string data_dir = ".minicloud";
   std::string host = "127.0.0.1";
   int port = 4566;
@@ -82,12 +83,8 @@ void print_presign_routes(const stack::Stack& stack, const std::string& origin) 
 }
 
 void serve(const ServeOptions& options) {
-  stack::Stack stack = stack::default_stack(stack::process_environment());
-  if (!options.stack_file.empty()) {
-    auto loaded = stack::load_stack_file(options.stack_file);
-    if (!loaded) fail(loaded.error(), 2);
-    stack = std::move(*loaded);
-  }
+  auto setup = read_stack_arguments(options.stack);
+  if (!setup) fail(setup.error(), 2);
 
   // Block the stop signals in every thread; one thread waits for them with sigwait, so no
   // signal handler and no global flag are needed.
@@ -104,8 +101,20 @@ void serve(const ServeOptions& options) {
   runtime_options.cdn_caching = !options.cdn_no_cache;
   runtime_options.cdn_test_clock = options.test_clock;
   runtime_options.public_url = public_url_origin(options.public_url);
-  auto runtime = stack::Runtime::start(std::move(stack), runtime_options);
+  runtime_options.assets = std::move(setup->assets);
+  runtime_options.overlay = std::move(setup->overlay);
+  runtime_options.ssm_fallback = std::move(setup->ssm_fallback);
+  runtime_options.say = [](const std::string& message) { std::printf("%s\n", message.c_str()); };
+  auto runtime = stack::Runtime::start(std::move(setup->base), runtime_options);
   if (!runtime) fail(runtime.error());
+  // Deployed before the port opens: a client that sees the ready file sees the stack.
+  auto deployed = deploy_stacks(**runtime, setup->deployments);
+  if (!deployed) fail(deployed.error());
+  for (const auto& s : *deployed) {
+    std::printf("stack %s: %s\n", s["name"].get<std::string>().c_str(), s["status"].get<std::string>().c_str());
+    for (const auto& [key, value] : s["outputs"].items())
+      std::printf("  %s = %s\n", key.c_str(), value.get<std::string>().c_str());
+  }
 
   http::ServerOptions server_options;
   server_options.host = options.host;
@@ -146,7 +155,8 @@ void serve(const ServeOptions& options) {
     nlohmann::json ready = {{"endpoint", base},       {"port", *port},
                             {"s3", base},             {"health", base + "/_health"},
                             {"pid", ::getpid()},      {"data_dir", options.in_memory ? "" : options.data_dir},
-                            {"cdn_ports", cdn_ports}, {"api", base + "/_api"}};
+                            {"cdn_ports", cdn_ports}, {"api", base + "/_api"},
+                            {"stacks", *deployed}};
     if (!write_ready_file(options.ready_file, ready)) fail("cannot write the ready file " + options.ready_file);
   }
   std::printf("minicloud listening on %s\n", base.c_str());
@@ -174,8 +184,18 @@ void serve(const ServeOptions& options) {
 void add_serve_command(CLI::App& app) {
   auto options = std::make_shared<ServeOptions>();
   auto* cmd = app.add_subcommand("serve", "Run the stack (S3, events, processor, CDN) on one port");
-  cmd->add_option("--stack", options->stack_file, "Stack JSON file (default: the embedded Cruddur stack)")
+  cmd->add_option("--stack", options->stack.path,
+                  "A minicloud stack JSON, a CloudFormation template (JSON/YAML) or a CDK cloud assembly (cdk.out) "
+                  "(default: the embedded Cruddur stack)")
+      ->check(CLI::ExistingPath);
+  cmd->add_option("--stack-name", options->stack.stack_name,
+                  "The CloudFormation stack name (a template: default its file name; a cdk.out: the one stack to run)");
+  cmd->add_option("--parameter", options->stack.parameters, "A template parameter, KEY=VALUE (repeatable)");
+  cmd->add_option("--overlay", options->stack.overlay_file,
+                  "JSON: run a template's functions differently, e.g. {\"ThumbLambda\": {\"builtin\": \"image-processor\"}}")
       ->check(CLI::ExistingFile);
+  cmd->add_flag("--empty", options->stack.empty,
+                "Start with no buckets, functions or distributions (keys test/test), e.g. for cdk bootstrap and cdk deploy");
   cmd->add_option("--data-dir", options->data_dir, "Where buckets and objects are kept")->capture_default_str();
   cmd->add_option("--host", options->host, "Address to listen on")->capture_default_str();
   cmd->add_option("--port", options->port, "Port (0 = any free port)")->capture_default_str()->check(CLI::Range(0, 65535));
