@@ -160,7 +160,8 @@ class CdkDeployTest(unittest.TestCase, PipelineChecks):
 
     def test_bootstrap_deploy_update_destroy(self):
         started = time.monotonic()
-        cdk(["bootstrap", "aws://000000000000/us-east-1"], self.mc.endpoint, self.tmp, {})
+        cdk(["bootstrap", "aws://000000000000/us-east-1", "-o", os.path.join(self.tmp, "cdk.out")], self.mc.endpoint,
+            self.tmp, app_env(self.receiver.url))
         bootstrap_s = time.monotonic() - started
         toolkit = self.cfn.describe_stacks(StackName="CDKToolkit")["Stacks"][0]
         self.assertEqual(toolkit["StackStatus"], "CREATE_COMPLETE")
