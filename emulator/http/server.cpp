@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <random>
+#include <thread>
 
 namespace http {
 namespace {
@@ -156,10 +157,25 @@ std::expected<int, std::string> Server::bind() {
   return port_;
 }
 
-void Server::run() { server_->listen_after_bind(); }
+void Server::run() {
+  {
+    std::lock_guard lock(run_mutex_);
+    if (stop_requested_) return;
+    running_ = true;
+  }
+  server_->listen_after_bind();
+  running_ = false;
+}
 
 void Server::stop() {
-  if (server_ && server_->is_running()) server_->stop();
+  {
+    std::lock_guard lock(run_mutex_);
+    stop_requested_ = true;
+    if (!running_) return;  // run() has not begun and now will not
+  }
+  // run() is listening or about to: wait until httplib says so, then stop it.
+  while (running_ && !server_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  if (server_->is_running()) server_->stop();
 }
 
 std::string Server::next_request_id() {

@@ -14,6 +14,7 @@
 #include <expected>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "http/message.h"
@@ -46,7 +47,8 @@ class Server {
   std::expected<int, std::string> bind();
   // Serves until stop(); in-flight requests finish first. Call after bind().
   void run();
-  // Thread-safe; may be called from a signal-watching thread.
+  // Thread-safe; may be called from a signal-watching thread, also before run() has begun
+  // (run() then returns at once) or while it is starting.
   void stop();
   int port() const { return port_; }
 
@@ -60,6 +62,11 @@ class Server {
   int port_ = 0;
   std::uint64_t id_seed_;
   std::atomic<std::uint64_t> id_counter_{0};
+  // httplib ignores a stop() that comes before it listens, so run() and stop() agree here
+  // on who goes first (a SIGTERM right after the ready file was written hung the server).
+  std::mutex run_mutex_;
+  bool stop_requested_ = false;       // guarded by run_mutex_
+  std::atomic<bool> running_{false};  // run() is in or about to enter httplib's listen loop
 };
 
 }  // namespace http

@@ -39,6 +39,29 @@ class LifecycleTest(unittest.TestCase):
         finally:
             self.assertEqual(mc.stop(), 0)
 
+    def test_sigterm_right_after_ready_still_stops(self):
+        # The ready file is written just before the listen loop starts; a SIGTERM in that gap
+        # used to be lost (httplib ignores a stop before it listens) and the server hung.
+        tmp = tempfile.mkdtemp()
+        try:
+            for i in range(30):
+                ready = os.path.join(tmp, "ready-%d.json" % i)
+                proc = subprocess.Popen([BIN, "serve", "--in-memory", "--port", "0", "--quiet", "--ready-file", ready],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                deadline = time.time() + 20
+                while not os.path.exists(ready):
+                    self.assertLess(time.time(), deadline, "no ready file")
+                    time.sleep(0.001)
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    self.assertEqual(proc.wait(10), 0)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+                    self.fail("round %d: SIGTERM right after the ready file did not stop the server" % i)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
     def test_bad_stack_and_busy_port_are_clear_errors(self):
         tmp = tempfile.mkdtemp()
         try:
