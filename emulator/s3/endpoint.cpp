@@ -8,7 +8,7 @@ namespace {
 
 // Sub-resources S3 has that minicloud does not implement: answered NotImplemented.
 constexpr std::array kUnsupportedSubresources = {
-    "accelerate", "analytics", "encryption", "intelligent-tiering", "inventory", "legal-hold",
+    "accelerate", "analytics", "intelligent-tiering", "inventory", "legal-hold",
     "lifecycle", "logging", "metrics", "object-lock", "ownershipControls", "policy",
     "policyStatus", "publicAccessBlock", "replication", "requestPayment", "restore", "retention",
     "select", "tagging", "torrent", "versions", "website", "attributes", "renameObject"};
@@ -34,6 +34,7 @@ Endpoint bucket_endpoint(const http::Request& r, bool* ok) {
     if (r.has_query("acl")) return Endpoint::GetBucketAcl;
     if (r.has_query("cors")) return Endpoint::GetBucketCors;
     if (r.has_query("notification")) return Endpoint::GetBucketNotification;
+    if (r.has_query("encryption")) return Endpoint::GetBucketEncryption;
     if (r.has_query("uploads")) return Endpoint::ListMultipartUploads;
     if (r.query_value("list-type") == "2") return Endpoint::ListObjectsV2;
     return Endpoint::ListObjects;
@@ -43,10 +44,12 @@ Endpoint bucket_endpoint(const http::Request& r, bool* ok) {
     if (r.has_query("acl")) return Endpoint::PutBucketAcl;
     if (r.has_query("cors")) return Endpoint::PutBucketCors;
     if (r.has_query("notification")) return Endpoint::PutBucketNotification;
+    if (r.has_query("encryption")) return Endpoint::PutBucketEncryption;
     return Endpoint::CreateBucket;
   }
   if (m == "DELETE") {
     if (r.has_query("cors")) return Endpoint::DeleteBucketCors;
+    if (r.has_query("encryption")) return Endpoint::DeleteBucketEncryption;
     return Endpoint::DeleteBucket;
   }
   if (m == "POST") {
@@ -141,7 +144,8 @@ std::string_view to_string(Endpoint e) {
     MC_ENDPOINT(GetBucketLocation) MC_ENDPOINT(GetBucketVersioning) MC_ENDPOINT(GetBucketAcl)
     MC_ENDPOINT(PutBucketAcl) MC_ENDPOINT(GetBucketCors) MC_ENDPOINT(PutBucketCors) MC_ENDPOINT(DeleteBucketCors)
     MC_ENDPOINT(PreflightCors)
-    MC_ENDPOINT(GetBucketNotification) MC_ENDPOINT(PutBucketNotification) MC_ENDPOINT(ListObjects)
+    MC_ENDPOINT(GetBucketNotification) MC_ENDPOINT(PutBucketNotification) MC_ENDPOINT(GetBucketEncryption)
+    MC_ENDPOINT(PutBucketEncryption) MC_ENDPOINT(DeleteBucketEncryption) MC_ENDPOINT(ListObjects)
     MC_ENDPOINT(ListObjectsV2) MC_ENDPOINT(ListMultipartUploads) MC_ENDPOINT(DeleteObjects) MC_ENDPOINT(PostObject)
     MC_ENDPOINT(GetObject) MC_ENDPOINT(HeadObject) MC_ENDPOINT(PutObject) MC_ENDPOINT(CopyObject)
     MC_ENDPOINT(DeleteObject) MC_ENDPOINT(GetObjectAcl) MC_ENDPOINT(PutObjectAcl) MC_ENDPOINT(CreateMultipartUpload)

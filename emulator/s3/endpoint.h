@@ -17,6 +17,7 @@ enum class Endpoint {
   GetBucketAcl, PutBucketAcl,
   GetBucketCors, PutBucketCors, DeleteBucketCors, PreflightCors,  // PreflightCors: OPTIONS object
   GetBucketNotification, PutBucketNotification,
+  GetBucketEncryption, PutBucketEncryption, DeleteBucketEncryption,
   ListObjects, ListObjectsV2, ListMultipartUploads,
   DeleteObjects, PostObject,
   GetObject, HeadObject, PutObject, CopyObject, DeleteObject,

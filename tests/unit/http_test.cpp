@@ -65,6 +65,9 @@ TEST_CASE("the router turns a request into one endpoint", "[http]") {
   CHECK(vhost->key == "k.txt");
   CHECK(route(request("GET", "/b?policy")).error().code == core::ErrorCode::NotImplemented);
   CHECK(route(request("PATCH", "/b/k")).error().code == core::ErrorCode::MethodNotAllowed);
+  CHECK(route(request("GET", "/b?encryption"))->endpoint == s3::Endpoint::GetBucketEncryption);
+  CHECK(route(request("PUT", "/b?encryption"))->endpoint == s3::Endpoint::PutBucketEncryption);
+  CHECK(route(request("DELETE", "/b?encryption"))->endpoint == s3::Endpoint::DeleteBucketEncryption);
 }
 
 TEST_CASE("decimals parse without overflow or signs", "[http]") {
