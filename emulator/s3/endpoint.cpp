@@ -23,6 +23,16 @@ bool has_unsupported_subresource(const http::Request& request, std::string* name
   return false;
 }
 
+// Clients (the CDK's asset publisher among them) name the account they expect to own the
+// bucket; S3 refuses the request when another account does.
+Result<void> check_expected_owner(const http::Request& request) {
+  for (const char* header : {"x-amz-expected-bucket-owner", "x-amz-source-expected-bucket-owner"}) {
+    auto expected = request.header(header);
+    if (expected && *expected != kAccountId) return std::unexpected(make_error(ErrorCode::AccessDenied));
+  }
+  return {};
+}
+
 Result<Route> not_allowed() { return std::unexpected(make_error(ErrorCode::MethodNotAllowed)); }
 
 Endpoint bucket_endpoint(const http::Request& r, bool* ok) {
@@ -126,6 +136,7 @@ Result<Route> route(const http::Request& request, const Addressing& addressing) 
     return std::unexpected(make_error(ErrorCode::NotImplemented,
                                       "minicloud does not implement the '" + unsupported + "' sub-resource"));
   }
+  if (auto owner = check_expected_owner(request); !owner) return std::unexpected(owner.error());
   bool ok = true;
   if (route.bucket.empty()) {
     if (request.method != "GET" && request.method != "HEAD") return not_allowed();
