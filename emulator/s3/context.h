@@ -74,6 +74,10 @@ Reply post_object(const Context&);
 // notification.cpp
 Reply get_bucket_notification(const Context&);
 Reply put_bucket_notification(const Context&);
+// encryption.cpp (and s3/encryption.h)
+Reply get_bucket_encryption(const Context&);
+Reply put_bucket_encryption(const Context&);
+Reply delete_bucket_encryption(const Context&);
 
 // Shared helpers (names.cpp, object_put.cpp).
 http::Response xml_response(const xml::Document& doc);             // 200 with the document

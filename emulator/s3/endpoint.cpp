@@ -8,7 +8,7 @@ namespace {
 
 // Sub-resources S3 has that minicloud does not implement: answered NotImplemented.
 constexpr std::array kUnsupportedSubresources = {
-    "accelerate", "analytics", "encryption", "intelligent-tiering", "inventory", "legal-hold",
+    "accelerate", "analytics", "intelligent-tiering", "inventory", "legal-hold",
     "lifecycle", "logging", "metrics", "object-lock", "ownershipControls", "policy",
     "policyStatus", "publicAccessBlock", "replication", "requestPayment", "restore", "retention",
     "select", "tagging", "torrent", "versions", "website", "attributes", "renameObject"};
@@ -23,6 +23,16 @@ bool has_unsupported_subresource(const http::Request& request, std::string* name
   return false;
 }
 
+// Clients (the CDK's asset publisher among them) name the account they expect to own the
+// bucket; S3 refuses the request when another account does.
+Result<void> check_expected_owner(const http::Request& request) {
+  for (const char* header : {"x-amz-expected-bucket-owner", "x-amz-source-expected-bucket-owner"}) {
+    auto expected = request.header(header);
+    if (expected && *expected != kAccountId) return std::unexpected(make_error(ErrorCode::AccessDenied));
+  }
+  return {};
+}
+
 Result<Route> not_allowed() { return std::unexpected(make_error(ErrorCode::MethodNotAllowed)); }
 
 Endpoint bucket_endpoint(const http::Request& r, bool* ok) {
@@ -34,6 +44,7 @@ Endpoint bucket_endpoint(const http::Request& r, bool* ok) {
     if (r.has_query("acl")) return Endpoint::GetBucketAcl;
     if (r.has_query("cors")) return Endpoint::GetBucketCors;
     if (r.has_query("notification")) return Endpoint::GetBucketNotification;
+    if (r.has_query("encryption")) return Endpoint::GetBucketEncryption;
     if (r.has_query("uploads")) return Endpoint::ListMultipartUploads;
     if (r.query_value("list-type") == "2") return Endpoint::ListObjectsV2;
     return Endpoint::ListObjects;
@@ -43,10 +54,12 @@ Endpoint bucket_endpoint(const http::Request& r, bool* ok) {
     if (r.has_query("acl")) return Endpoint::PutBucketAcl;
     if (r.has_query("cors")) return Endpoint::PutBucketCors;
     if (r.has_query("notification")) return Endpoint::PutBucketNotification;
+    if (r.has_query("encryption")) return Endpoint::PutBucketEncryption;
     return Endpoint::CreateBucket;
   }
   if (m == "DELETE") {
     if (r.has_query("cors")) return Endpoint::DeleteBucketCors;
+    if (r.has_query("encryption")) return Endpoint::DeleteBucketEncryption;
     return Endpoint::DeleteBucket;
   }
   if (m == "POST") {
@@ -123,6 +136,7 @@ Result<Route> route(const http::Request& request, const Addressing& addressing) 
     return std::unexpected(make_error(ErrorCode::NotImplemented,
                                       "minicloud does not implement the '" + unsupported + "' sub-resource"));
   }
+  if (auto owner = check_expected_owner(request); !owner) return std::unexpected(owner.error());
   bool ok = true;
   if (route.bucket.empty()) {
     if (request.method != "GET" && request.method != "HEAD") return not_allowed();
@@ -141,7 +155,8 @@ std::string_view to_string(Endpoint e) {
     MC_ENDPOINT(GetBucketLocation) MC_ENDPOINT(GetBucketVersioning) MC_ENDPOINT(GetBucketAcl)
     MC_ENDPOINT(PutBucketAcl) MC_ENDPOINT(GetBucketCors) MC_ENDPOINT(PutBucketCors) MC_ENDPOINT(DeleteBucketCors)
     MC_ENDPOINT(PreflightCors)
-    MC_ENDPOINT(GetBucketNotification) MC_ENDPOINT(PutBucketNotification) MC_ENDPOINT(ListObjects)
+    MC_ENDPOINT(GetBucketNotification) MC_ENDPOINT(PutBucketNotification) MC_ENDPOINT(GetBucketEncryption)
+    MC_ENDPOINT(PutBucketEncryption) MC_ENDPOINT(DeleteBucketEncryption) MC_ENDPOINT(ListObjects)
     MC_ENDPOINT(ListObjectsV2) MC_ENDPOINT(ListMultipartUploads) MC_ENDPOINT(DeleteObjects) MC_ENDPOINT(PostObject)
     MC_ENDPOINT(GetObject) MC_ENDPOINT(HeadObject) MC_ENDPOINT(PutObject) MC_ENDPOINT(CopyObject)
     MC_ENDPOINT(DeleteObject) MC_ENDPOINT(GetObjectAcl) MC_ENDPOINT(PutObjectAcl) MC_ENDPOINT(CreateMultipartUpload)

@@ -17,6 +17,7 @@ enum class Endpoint {
   GetBucketAcl, PutBucketAcl,
   GetBucketCors, PutBucketCors, DeleteBucketCors, PreflightCors,  // PreflightCors: OPTIONS object
   GetBucketNotification, PutBucketNotification,
+  GetBucketEncryption, PutBucketEncryption, DeleteBucketEncryption,
   ListObjects, ListObjectsV2, ListMultipartUploads,
   DeleteObjects, PostObject,
   GetObject, HeadObject, PutObject, CopyObject, DeleteObject,
@@ -26,6 +27,9 @@ enum class Endpoint {
 };
 
 std::string_view to_string(Endpoint);
+
+// The one AWS account minicloud plays: what x-amz-expected-bucket-owner must name.
+inline constexpr std::string_view kAccountId = "000000000000";
 
 struct Route {
   Endpoint endpoint;
@@ -43,7 +47,9 @@ struct Addressing {
 std::string bucket_from_host(std::string_view host, const Addressing& addressing);
 
 // Decides the endpoint. Unknown or unsupported sub-resources -> NotImplemented (never a
-// wrong success); unsupported methods -> MethodNotAllowed.
+// wrong success); unsupported methods -> MethodNotAllowed; an x-amz-expected-bucket-owner
+// (or x-amz-source-expected-bucket-owner) other than minicloud's one account ->
+// AccessDenied, as S3 answers a wrong expected owner.
 Result<Route> route(const http::Request& request, const Addressing& addressing);
 
 }  // namespace s3

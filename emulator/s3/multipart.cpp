@@ -4,6 +4,7 @@
 #include "auth/auth.h"
 #include "core/time.h"
 #include "s3/context.h"
+#include "s3/encryption.h"
 #include "s3/xml.h"
 
 namespace s3 {
@@ -50,6 +51,9 @@ Reply create_multipart_upload(const Context& ctx) {
   if (auto ok = validate_key(ctx.route.key); !ok) return std::unexpected(ok.error());
   auto meta = metadata_from_headers(ctx.request, ctx.route.bucket, ctx.route.key);
   if (!meta) return std::unexpected(meta.error());
+  auto bucket = ctx.store.get_bucket(ctx.route.bucket);
+  if (!bucket) return std::unexpected(bucket.error());
+  if (auto sse = apply_default_encryption(ctx.store, *bucket, *meta); !sse) return std::unexpected(sse.error());
   std::string algorithm;
   if (auto header = ctx.request.header("x-amz-checksum-algorithm")) {
     auto parsed = auth::parse_checksum_algorithm(*header);
@@ -64,6 +68,7 @@ Reply create_multipart_upload(const Context& ctx) {
   xml::add(doc.root(), "Key", ctx.route.key);
   xml::add(doc.root(), "UploadId", upload->upload_id);
   auto response = xml_response(doc);
+  add_encryption_headers(response, upload->meta_template);
   if (!algorithm.empty()) {
     response.set_header("x-amz-checksum-algorithm", algorithm);
     response.set_header("x-amz-checksum-type", upload->meta_template.checksum_type);
@@ -89,6 +94,7 @@ Reply upload_part(const Context& ctx) {
   http::Response response;
   response.set_header("ETag", quote_etag(part->etag));
   add_checksum_headers(response, part->checksums);
+  add_encryption_headers(response, upload->meta_template);
   return response;
 }
 
@@ -183,8 +189,10 @@ Reply complete_multipart_upload(const Context& ctx) {
   xml::add(result.root(), "ETag", quote_etag(completed->etag));
   for (const auto& [name, value] : completed->checksums) xml::add(result.root(), ("Checksum" + name).c_str(), value);
   if (!completed->checksums.empty()) xml::add(result.root(), "ChecksumType", completed->checksum_type);
+  auto response = xml_response(result);
+  add_encryption_headers(response, *completed);
   ctx.emit("ObjectCreated:CompleteMultipartUpload", *completed);
-  return xml_response(result);
+  return response;
 }
 
 Reply abort_multipart_upload(const Context& ctx) {

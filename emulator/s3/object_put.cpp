@@ -4,6 +4,7 @@
 #include "auth/auth.h"
 #include "core/time.h"
 #include "s3/context.h"
+#include "s3/encryption.h"
 #include "s3/upload_digests.h"
 #include "s3/xml.h"
 #include "stack/stack.h"
@@ -66,8 +67,7 @@ Result<store::ObjectMeta> metadata_from_headers(const http::Request& request, co
     if (request.header(grant))
       return std::unexpected(make_error(ErrorCode::NotImplemented, "minicloud supports canned ACLs only"));
   }
-  if (auto sse = request.header("x-amz-server-side-encryption"); sse && *sse != "AES256")
-    return std::unexpected(make_error(ErrorCode::NotImplemented, "minicloud supports SSE-S3 (AES256) only"));
+  if (auto sse = read_encryption_headers(request, meta); !sse) return std::unexpected(sse.error());
   return meta;
 }
 
@@ -81,6 +81,7 @@ void add_object_headers(http::Response& response, const store::ObjectMeta& meta)
   if (!meta.cache_control.empty()) response.set_header("Cache-Control", meta.cache_control);
   if (!meta.expires.empty()) response.set_header("Expires", meta.expires);
   for (const auto& [name, value] : meta.user_metadata) response.headers.emplace_back("x-amz-meta-" + name, value);
+  add_encryption_headers(response, meta);
   response.content_type = meta.content_type;
 }
 
@@ -175,7 +176,9 @@ Reply put_object(const Context& ctx) {
   if (auto ok = validate_key(ctx.route.key); !ok) return std::unexpected(ok.error());
   auto meta = metadata_from_headers(ctx.request, ctx.route.bucket, ctx.route.key);
   if (!meta) return std::unexpected(meta.error());
-  if (auto bucket = ctx.store.get_bucket(ctx.route.bucket); !bucket) return std::unexpected(bucket.error());
+  auto bucket = ctx.store.get_bucket(ctx.route.bucket);
+  if (!bucket) return std::unexpected(bucket.error());
+  if (auto sse = apply_default_encryption(ctx.store, *bucket, *meta); !sse) return std::unexpected(sse.error());
   auto blob = ctx.store.new_blob();
   if (!blob) return std::unexpected(blob.error());
   auto received = receive_body(ctx, [&](std::string_view data) { return blob->write(data); },
@@ -190,7 +193,7 @@ Reply put_object(const Context& ctx) {
   http::Response response;
   response.set_header("ETag", quote_etag(committed->etag));
   add_checksum_headers(response, *committed);
-  if (ctx.request.header("x-amz-server-side-encryption")) response.set_header("x-amz-server-side-encryption", "AES256");
+  add_encryption_headers(response, *committed);
   ctx.emit("ObjectCreated:Put", *committed);
   return response;
 }
@@ -250,7 +253,8 @@ Reply copy_object(const Context& ctx) {
   if (directive != "COPY" && directive != "REPLACE")
     return std::unexpected(make_error(ErrorCode::InvalidArgument, "Unknown metadata directive."));
   bool same_object = source_ref->bucket == ctx.route.bucket && source_ref->key == ctx.route.key;
-  if (same_object && directive == "COPY")
+  bool changes_encryption = ctx.request.header("x-amz-server-side-encryption").has_value();
+  if (same_object && directive == "COPY" && !changes_encryption)
     return std::unexpected(make_error(
         ErrorCode::InvalidRequest,
         "This copy request is illegal because it is trying to copy an object to itself without changing the "
@@ -268,7 +272,13 @@ Reply copy_object(const Context& ctx) {
     target.acl = ctx.request.header_or("x-amz-acl", "private");
     if (!stack::is_canned_acl(target.acl))
       return std::unexpected(make_error(ErrorCode::InvalidArgument, "The canned ACL is not valid"));
+    // The copy is encrypted as requested or by the target bucket's default, never as the
+    // source was (S3's rule).
+    if (auto sse = read_encryption_headers(ctx.request, target); !sse) return std::unexpected(sse.error());
   }
+  auto bucket = ctx.store.get_bucket(ctx.route.bucket);
+  if (!bucket) return std::unexpected(bucket.error());
+  if (auto sse = apply_default_encryption(ctx.store, *bucket, target); !sse) return std::unexpected(sse.error());
   target.size = 0;
   target.etag.clear();
   target.checksums.clear();
@@ -280,6 +290,7 @@ Reply copy_object(const Context& ctx) {
   xml::add(doc.root(), "ETag", quote_etag(copied->etag));
   for (const auto& [name, value] : copied->checksums) xml::add(doc.root(), ("Checksum" + name).c_str(), value);
   http::Response response = xml_response(doc);
+  add_encryption_headers(response, *copied);
   ctx.emit("ObjectCreated:Copy", *copied);
   return response;
 }

@@ -11,6 +11,7 @@
 #include "auth/post_policy.h"
 #include "http/form_data.h"
 #include "s3/context.h"
+#include "s3/encryption.h"
 #include "s3/upload_digests.h"
 #include "s3/xml.h"
 
@@ -23,7 +24,7 @@ constexpr std::int64_t kMaxObjectSize = 5LL * 1024 * 1024 * 1024;  // as PutObje
 bool is_header_field(std::string_view name) {
   for (std::string_view header : {"Content-Type", "Cache-Control", "Content-Disposition", "Content-Encoding",
                                   "Content-Language", "Expires", "Content-MD5", "x-amz-server-side-encryption",
-                                  "x-amz-sdk-checksum-algorithm"})
+                                  "x-amz-server-side-encryption-aws-kms-key-id", "x-amz-sdk-checksum-algorithm"})
     if (http::iequals(name, header)) return true;
   for (std::string_view prefix : {"x-amz-meta-", "x-amz-checksum-", "x-amz-grant-"})
     if (name.size() > prefix.size() && http::iequals(name.substr(0, prefix.size()), prefix)) return true;
@@ -84,7 +85,6 @@ struct Upload {
   std::optional<std::string> content_md5;
   std::optional<std::string> redirect;  // success_action_redirect (or the old "redirect")
   std::string status;                   // success_action_status
-  bool server_side_encryption = false;
   store::BlobWriter blob;
   UploadDigests digests;
   std::int64_t received = 0;            // file bytes read, stored or not
@@ -127,6 +127,7 @@ Result<Upload> start_upload(const Context& ctx, const store::BucketInfo& bucket,
   as_put.headers = object_headers(fields);
   auto meta = metadata_from_headers(as_put, bucket.name, *key);
   if (!meta) return std::unexpected(meta.error());
+  if (auto sse = apply_default_encryption(ctx.store, bucket, *meta); !sse) return std::unexpected(sse.error());
   auto expected = auth::expected_checksum(auth::RequestView{"POST", "/", "", as_put.headers});
   if (!expected) return std::unexpected(expected.error());
   auto blob = ctx.store.new_blob();
@@ -134,7 +135,7 @@ Result<Upload> start_upload(const Context& ctx, const store::BucketInfo& bucket,
 
   Upload upload{std::move(*meta), std::move(authorization->policy), std::nullopt,
                 as_put.header("Content-MD5"), std::nullopt, auth::post_form_value(fields, "success_action_status").value_or(""),
-                as_put.header("x-amz-server-side-encryption").has_value(), std::move(*blob),
+                std::move(*blob),
                 UploadDigests(*expected, auth::ChecksumAlgorithm::CRC64NVME)};
   if (upload.policy) upload.max_size = auth::post_max_content_length(*upload.policy);
   upload.redirect = auth::post_form_value(fields, "success_action_redirect");
@@ -183,7 +184,7 @@ http::Response success_response(const Context& ctx, const Upload& upload, const 
   response.set_header("ETag", etag);
   response.set_header("Location", location);
   add_checksum_headers(response, object);
-  if (upload.server_side_encryption) response.set_header("x-amz-server-side-encryption", "AES256");
+  add_encryption_headers(response, object);
   return response;
 }
 

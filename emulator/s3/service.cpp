@@ -100,6 +100,9 @@ Reply dispatch(const Context& ctx) {
     case Endpoint::GetBucketCors: return get_bucket_cors(ctx);
     case Endpoint::PutBucketCors: return put_bucket_cors(ctx);
     case Endpoint::DeleteBucketCors: return delete_bucket_cors(ctx);
+    case Endpoint::GetBucketEncryption: return get_bucket_encryption(ctx);
+    case Endpoint::PutBucketEncryption: return put_bucket_encryption(ctx);
+    case Endpoint::DeleteBucketEncryption: return delete_bucket_encryption(ctx);
     case Endpoint::PreflightCors: return preflight_cors(ctx);
     case Endpoint::PostObject: return post_object(ctx);
   }

@@ -92,6 +92,12 @@ const std::vector<Migration>& Migrations::builtin() {
        " blob_id TEXT NOT NULL,"
        " PRIMARY KEY (upload_id, part_number)"
        ") WITHOUT ROWID;"},
+      // ADD COLUMN with a constant default rewrites nothing: old rows read the default.
+      {4, "server-side encryption of objects and uploads",
+       "ALTER TABLE objects ADD COLUMN sse_algorithm TEXT NOT NULL DEFAULT '';"
+       "ALTER TABLE objects ADD COLUMN sse_kms_key_id TEXT NOT NULL DEFAULT '';"
+       "ALTER TABLE uploads ADD COLUMN sse_algorithm TEXT NOT NULL DEFAULT '';"
+       "ALTER TABLE uploads ADD COLUMN sse_kms_key_id TEXT NOT NULL DEFAULT '';"},
   };
   return steps;
 }

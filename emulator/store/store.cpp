@@ -72,8 +72,8 @@ std::map<std::string, std::string> decode_map(std::string_view in) {
 // ---- The metadata columns shared by `objects` and `uploads`, in this order.
 #define META_COLUMNS                                                                      \
   "content_type, content_encoding, content_disposition, content_language, cache_control, " \
-  "expires, user_metadata, checksums, checksum_type, acl"
-constexpr int kMetaColumnCount = 10;
+  "expires, user_metadata, checksums, checksum_type, acl, sse_algorithm, sse_kms_key_id"
+constexpr int kMetaColumnCount = 12;
 
 void bind_meta(Statement& st, int first, const ObjectMeta& m) {
   st.bind(first + 0, m.content_type)
@@ -85,7 +85,9 @@ void bind_meta(Statement& st, int first, const ObjectMeta& m) {
       .bind_blob(first + 6, encode_pairs(m.user_metadata))
       .bind_blob(first + 7, encode_pairs(m.checksums))
       .bind(first + 8, m.checksum_type)
-      .bind(first + 9, m.acl);
+      .bind(first + 9, m.acl)
+      .bind(first + 10, m.sse_algorithm)
+      .bind(first + 11, m.sse_kms_key_id);
 }
 
 void read_meta(const Statement& st, int first, ObjectMeta& m) {
@@ -99,6 +101,8 @@ void read_meta(const Statement& st, int first, ObjectMeta& m) {
   m.checksums = decode_map(st.column_text(first + 7));
   m.checksum_type = st.column_text(first + 8);
   m.acl = st.column_text(first + 9);
+  m.sse_algorithm = st.column_text(first + 10);
+  m.sse_kms_key_id = st.column_text(first + 11);
 }
 
 // Object rows: SELECT kObjectColumns ... and read_object().
@@ -330,7 +334,7 @@ class Store::Impl {
     auto old = find_object(m.bucket, m.key);
     if (!old) return std::unexpected(old.error());
     auto st = use("INSERT OR REPLACE INTO objects (bucket, " OBJECT_COLUMNS
-                  ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                  ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!st) return std::unexpected(st.error());
     (*st)->bind(1, m.bucket).bind(2, m.key).bind(3, m.size).bind(4, m.etag);
     (*st)->bind(5, m.last_modified_ms).bind(6, std::int64_t{m.parts_count}).bind(7, m.blob_id);
@@ -713,7 +717,7 @@ core::Result<UploadInfo> Store::create_upload(const std::string& bucket, const s
   if (!tx) return std::unexpected(tx.error());
   if (auto b = impl_->require_bucket(bucket); !b) return std::unexpected(b.error());
   auto st = impl_->use("INSERT INTO uploads (" UPLOAD_COLUMNS
-                       ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                       ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!st) return std::unexpected(st.error());
   (*st)->bind(1, u.upload_id).bind(2, bucket).bind(3, key).bind(4, u.initiated_ms);
   (*st)->bind(5, checksum_algorithm);

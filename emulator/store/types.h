@@ -30,6 +30,11 @@ struct ObjectMeta {
   std::map<std::string, std::string> checksums;
   std::string checksum_type;  // "" | "FULL_OBJECT" | "COMPOSITE"
   std::string acl = "private";
+  // Server-side encryption as requested or defaulted by the bucket (minicloud stores
+  // plaintext; this is only what S3 would report): "AES256" | "aws:kms" | "aws:kms:dsse",
+  // "" for objects stored before schema 4 (S3 reports those as AES256). The KMS key id as
+  // given, "" unless aws:kms*.
+  std::string sse_algorithm, sse_kms_key_id;
   int parts_count = 0;   // 0 for single-part
   std::string blob_id;   // internal: names the body file; set by the store
 };

@@ -65,6 +65,30 @@ TEST_CASE("the router turns a request into one endpoint", "[http]") {
   CHECK(vhost->key == "k.txt");
   CHECK(route(request("GET", "/b?policy")).error().code == core::ErrorCode::NotImplemented);
   CHECK(route(request("PATCH", "/b/k")).error().code == core::ErrorCode::MethodNotAllowed);
+  CHECK(route(request("GET", "/b?encryption"))->endpoint == s3::Endpoint::GetBucketEncryption);
+  CHECK(route(request("PUT", "/b?encryption"))->endpoint == s3::Endpoint::PutBucketEncryption);
+  CHECK(route(request("DELETE", "/b?encryption"))->endpoint == s3::Endpoint::DeleteBucketEncryption);
+}
+
+TEST_CASE("the router refuses a request expecting another account to own the bucket", "[http]") {
+  s3::Addressing addressing;
+  auto route = [&](std::string target, const char* header, std::string owner) {
+    http::Request r;
+    r.method = "GET";
+    auto q = target.find('?');
+    r.raw_path = target.substr(0, q);
+    r.raw_query = q == std::string::npos ? "" : target.substr(q + 1);
+    r.path = http::percent_decode(r.raw_path);
+    r.query = http::parse_query(r.raw_query);
+    r.headers = {{"Host", "127.0.0.1:4566"}, {header, std::move(owner)}};
+    return s3::route(r, addressing);
+  };
+  CHECK(route("/b?location", "x-amz-expected-bucket-owner", "000000000000"));
+  CHECK(route("/b/k", "X-Amz-Expected-Bucket-Owner", "000000000000"));
+  CHECK(route("/b?location", "x-amz-expected-bucket-owner", "111111111111").error().code ==
+        core::ErrorCode::AccessDenied);
+  CHECK(route("/b/k", "x-amz-source-expected-bucket-owner", "111111111111").error().code ==
+        core::ErrorCode::AccessDenied);
 }
 
 TEST_CASE("decimals parse without overflow or signs", "[http]") {

@@ -134,3 +134,44 @@ TEST_CASE("store: minicloud migrate --to / --status / refuses going back", "[sto
   CHECK_THROWS_AS(run(""), CLI::RuntimeError);
   CHECK_THROWS_AS(run("--status"), CLI::RuntimeError);
 }
+
+TEST_CASE("store: migration 4 keeps rows written at schema 3 and stores server-side encryption", "[store]") {
+  TempDir dir;
+  {
+    // A database as minicloud left it before schema 4: one object and one upload.
+    auto db = store::Database::open(dir.path() / "metadata.db");
+    REQUIRE(db);
+    REQUIRE(store::Migrations().migrate(*db, 3, 1));
+    REQUIRE(db->exec("INSERT INTO buckets VALUES ('b', 1, 'private', 'us-east-1');"
+                     "INSERT INTO objects VALUES ('b', 'old', 0, 'd41d8cd98f00b204e9800998ecf8427e', 5,"
+                     " 'text/plain', '', '', '', '', '', x'', x'', '', 'private', 0, 'no-blob');"
+                     "INSERT INTO uploads VALUES ('u1', 'b', 'up', 7, 'text/plain', '', '', '', '', '', x'', x'',"
+                     " '', 'private', '');"));
+  }
+  auto s = open_store(dir.path());
+  auto old = s->head_object("b", "old");
+  REQUIRE(old);
+  CHECK(old->content_type == "text/plain");
+  CHECK(old->etag == "d41d8cd98f00b204e9800998ecf8427e");
+  CHECK(old->sse_algorithm.empty());  // reported as S3's default, AES256, by the S3 layer
+  CHECK(old->sse_kms_key_id.empty());
+  auto old_upload = s->get_upload("b", "up", "u1");
+  REQUIRE(old_upload);
+  CHECK(old_upload->meta_template.sse_algorithm.empty());
+
+  store::ObjectMeta kms;
+  kms.sse_algorithm = "aws:kms";
+  kms.sse_kms_key_id = "arn:aws:kms:us-east-1:000000000000:key/k1";
+  REQUIRE(put(*s, "b", "new", "body", kms));
+  auto read = s->head_object("b", "new");
+  REQUIRE(read);
+  CHECK(read->sse_algorithm == "aws:kms");
+  CHECK(read->sse_kms_key_id == "arn:aws:kms:us-east-1:000000000000:key/k1");
+
+  auto upload = s->create_upload("b", "mp", kms, "");
+  REQUIRE(upload);
+  auto again = s->get_upload("b", "mp", upload->upload_id);
+  REQUIRE(again);
+  CHECK(again->meta_template.sse_algorithm == "aws:kms");
+  CHECK(again->meta_template.sse_kms_key_id == "arn:aws:kms:us-east-1:000000000000:key/k1");
+}
