@@ -171,6 +171,13 @@ core::Result<void> Engine::delete_change_set(const std::string& name_or_id, cons
     change_sets_.erase(it);
     return db_->remove_change_set(id);
   }
+  // By name, AWS answers success as long as the stack exists (CDK relies on it to clear a
+  // change set that may not be there).
+  if (!is_arn(name_or_id)) {
+    const auto* s = find_locked(stack_name);
+    if (!s) return std::unexpected(validation("Stack [" + stack_name + "] does not exist"));
+    return {};
+  }
   return std::unexpected(not_found(name_or_id));
 }
 
