@@ -9,6 +9,7 @@
 #include "events/rules.h"
 #include "s3/context.h"
 #include "s3/cors.h"
+#include "s3/encryption.h"
 
 namespace cloudformation::types {
 namespace {
@@ -205,6 +206,24 @@ class Bucket final : public ResourceType {
       if (auto ok = c.store->put_bucket_config(name, "cors", s3::cors_xml(rules)); !ok) return std::unexpected(s3_failure(ok.error()));
     } else if (before.contains("CorsConfiguration")) {
       if (auto ok = c.store->delete_bucket_config(name, "cors"); !ok) return std::unexpected(s3_failure(ok.error()));
+    }
+    // Default encryption: kept and reported (GetBucketEncryption; objects echo it), as the
+    // CDK's asset publisher reads it from the bootstrap bucket; nothing is encrypted.
+    if (after.contains("BucketEncryption")) {
+      const json rules = after["BucketEncryption"].value("ServerSideEncryptionConfiguration", json::array());
+      if (!rules.is_array() || rules.size() != 1)
+        return std::unexpected("BucketEncryption.ServerSideEncryptionConfiguration must hold exactly one rule");
+      const json by_default = rules[0].value("ServerSideEncryptionByDefault", json::object());
+      s3::BucketEncryption encryption;
+      encryption.algorithm = string_property(by_default, "SSEAlgorithm");
+      encryption.kms_key_id = string_property(by_default, "KMSMasterKeyID");
+      encryption.bucket_key_enabled = rules[0].value("BucketKeyEnabled", false) == true;
+      auto valid = s3::parse_encryption_xml(s3::encryption_xml(encryption));  // S3's own checks
+      if (!valid) return std::unexpected(s3_failure(valid.error()));
+      if (auto ok = c.store->put_bucket_config(name, "encryption", s3::encryption_xml(*valid)); !ok)
+        return std::unexpected(s3_failure(ok.error()));
+    } else if (before.contains("BucketEncryption")) {
+      if (auto ok = c.store->delete_bucket_config(name, "encryption"); !ok) return std::unexpected(s3_failure(ok.error()));
     }
     if (after.contains("NotificationConfiguration")) {
       auto rules = rules_from_property(after["NotificationConfiguration"]);
