@@ -179,7 +179,15 @@ class CdkDeployTest(unittest.TestCase, PipelineChecks):
         staged = [o["Key"] for o in self.s3.list_objects_v2(Bucket=STAGING).get("Contents", [])]
         self.assertTrue(any(k.endswith(".zip") for k in staged), staged)   # the Lambda's asset
         self.assertTrue(any(k.endswith(".json") for k in staged), staged)  # the template
+        # The bootstrap bucket's default encryption is KMS: the asset publisher read it and
+        # uploaded accordingly.
+        rule = self.s3.get_bucket_encryption(Bucket=STAGING)["ServerSideEncryptionConfiguration"]["Rules"][0]
+        self.assertEqual(rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"], "aws:kms")
+        zip_key = next(k for k in staged if k.endswith(".zip"))
+        self.assertEqual(self.s3.head_object(Bucket=STAGING, Key=zip_key)["ServerSideEncryption"], "aws:kms")
         self.upload_and_check("deployed.jpg", distribution_id=outputs["DistributionId"])
+        self.deploy()  # nothing changed: CDK skips it (and clears a change set that is not there)
+        self.assertEqual(self.cfn.describe_stacks(StackName=STACK)["Stacks"][0]["StackStatus"], "CREATE_COMPLETE")
 
         # Update: the function's output folder changes, the distribution goes away.
         self.deploy(THUMBING_S3_FOLDER_OUTPUT="thumbs", THUMBING_CDN="off")
