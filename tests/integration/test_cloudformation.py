@@ -135,6 +135,63 @@ class ServeCloudAssemblyTest(unittest.TestCase, PipelineChecks):
         self.assertEqual(events[-1]["ResourceStatusReason"], "User Initiated")
 
 
+class ServeOptionsTest(unittest.TestCase):
+    """serve --stack with a template, --stack-name, --parameter and --overlay; failures."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="minicloud-cfn-serve-")
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+
+    def write(self, name, text):
+        path = os.path.join(self.tmp, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def test_template_with_name_and_parameter(self):
+        # A YAML template named like a stack file: told apart by content, not by name.
+        path = self.write("stack.json.txt", TEMPLATE)
+        with MiniCloud("--stack", path, "--stack-name", "photos", "--parameter", "Env=prod") as mc:
+            with open(os.path.join(mc.tmp, "ready.json")) as f:
+                (stack,) = json.load(f)["stacks"]
+            self.assertEqual((stack["name"], stack["status"]), ("photos", "CREATE_COMPLETE"))
+            self.assertEqual(stack["outputs"]["BucketArn"], "arn:aws:s3:::photos-prod-us-east-1")
+            self.assertIn("photos-prod-us-east-1", [b["Name"] for b in mc.boto3_client().list_buckets()["Buckets"]])
+            topics = mc.boto3_client("cloudformation").describe_stack_resource(
+                StackName="photos", LogicalResourceId="Alerts")["StackResourceDetail"]
+            self.assertEqual(topics["PhysicalResourceId"], "arn:aws:sns:us-east-1:000000000000:alerts-prod")
+
+    def test_a_failing_template_stops_serve_naming_the_resource(self):
+        body = json.dumps({"Resources": {"Fn": {"Type": "AWS::Lambda::Function", "Properties": {
+            "Runtime": "java21", "Handler": "x.Handler", "Code": {"ZipFile": "class X {}"},
+            "Role": "arn:aws:iam::000000000000:role/r"}}}})
+        proc = subprocess.run([BIN, "serve", "--in-memory", "--port", "0", "--stack", self.write("t.json", body)],
+                              capture_output=True, text=True, timeout=60)
+        self.assertEqual(proc.returncode, 1, proc.stderr)
+        self.assertIn("stack t is ROLLBACK_COMPLETE: Fn (AWS::Lambda::Function):", proc.stderr)
+        self.assertIn("java21", proc.stderr)
+        unknown = json.dumps({"Resources": {"Q": {"Type": "AWS::SQS::Queue"}}})
+        proc = subprocess.run([BIN, "serve", "--in-memory", "--port", "0", "--stack", self.write("q.json", unknown)],
+                              capture_output=True, text=True, timeout=60)
+        self.assertEqual(proc.returncode, 1)
+        self.assertIn("Unrecognized resource types: [AWS::SQS::Queue (resource Q)]", proc.stderr)
+
+    def test_overlay_runs_the_builtin_processor_instead_of_the_handler(self):
+        out = os.path.join(self.tmp, "cdk.out")
+        cdk(["synth", "-q", "-o", out], None, self.tmp, app_env("http://127.0.0.1:9/hook"))
+        overlay = self.write("overlay.json", json.dumps({"ThumbLambda5C775138": {"builtin": "image-processor"}}))
+        with MiniCloud("--stack", out, "--overlay", overlay) as mc:
+            s3 = mc.boto3_client()
+            with open(LANDSCAPE, "rb") as f:
+                s3.put_object(Bucket=UPLOADS, Key="fast.jpg", Body=f.read())
+            avatar = wait_object(s3, ASSETS, "avatars/fast.jpg")["Body"].read()
+            self.assertEqual(jpeg_size(avatar), (512, 512))
+            with urllib.request.urlopen(mc.endpoint + "/_api/events?bucket=" + UPLOADS) as response:
+                (event,) = json.load(response)["events"]
+            # The builtin reports what it wrote; the Node handler returns nothing.
+            self.assertEqual(event["result"]["outputs"][0]["key"], "avatars/fast.jpg")
+
+
 class CdkDeployTest(unittest.TestCase, PipelineChecks):
     """`cdk bootstrap` + `cdk deploy` against an empty server, update, destroy: one story."""
 
