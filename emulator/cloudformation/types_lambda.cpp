@@ -19,7 +19,8 @@ class Function final : public ResourceType {
   std::vector<std::string> attributes() const override { return {"Arn", "SnapStartResponse.ApplyOn", "SnapStartResponse.OptimizationStatus"}; }
   Outcome create(ResourceContext& c, const json& p) const override {
     std::string name = name_or_generated(c, p, "FunctionName", 64);
-    for (const auto& f : c.running()->functions)
+    const auto running = c.running();  // held: the loop reads inside it
+    for (const auto& f : running->functions)
       if (f.name == name)
         return std::unexpected("Resource of type 'AWS::Lambda::Function' with identifier '" + name + "' already exists.");
     return apply(c, p, name);

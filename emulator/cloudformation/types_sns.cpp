@@ -28,7 +28,8 @@ class Topic final : public ResourceType {
       name = name.substr(0, 251) + ".fifo";
     }
     std::string arn = "arn:aws:sns:" + c.region + ":" + std::string(kAccountId) + ":" + name;
-    for (const auto& t : c.running()->topics)
+    const auto running = c.running();  // held: the loop reads inside it
+    for (const auto& t : running->topics)
       if (t.arn == arn) return std::unexpected("Resource of type 'AWS::SNS::Topic' with identifier '" + arn + "' already exists.");
     for (const auto& s : p.value("Subscription", json::array()))
       if (auto ok = check_subscription(string_property(s, "Protocol"), string_property(s, "Endpoint")); !ok)
