@@ -81,7 +81,7 @@ std::string uri_encode(std::string_view s, bool encode_slash) {
   return out;
 }
 
-std::vector<std::pair<std::string, std::string>> parse_query(std::string_view raw) {
+std::vector<std::pair<std::string, std::string>> parse_query(std::string_view raw, bool plus_is_space) {
   std::vector<std::pair<std::string, std::string>> out;
   while (!raw.empty()) {
     auto amp = raw.find('&');
@@ -90,9 +90,9 @@ std::vector<std::pair<std::string, std::string>> parse_query(std::string_view ra
     if (part.empty()) continue;
     auto eq = part.find('=');
     if (eq == std::string_view::npos) {
-      out.emplace_back(percent_decode(part), std::string{});
+      out.emplace_back(percent_decode(part, plus_is_space), std::string{});
     } else {
-      out.emplace_back(percent_decode(part.substr(0, eq)), percent_decode(part.substr(eq + 1)));
+      out.emplace_back(percent_decode(part.substr(0, eq), plus_is_space), percent_decode(part.substr(eq + 1), plus_is_space));
     }
   }
   return out;

@@ -96,7 +96,8 @@ struct Response {
   std::optional<std::string> header(std::string_view name) const { return find_header(headers, name); }
 };
 
-// Parses "a=1&b&c=%20" into decoded pairs ('+' kept literally, as S3 does).
-std::vector<std::pair<std::string, std::string>> parse_query(std::string_view raw_query);
+// Parses "a=1&b&c=%20" into decoded pairs, empty pieces skipped. '+' is kept literally, as
+// S3 reads its URLs, unless plus_is_space (application/x-www-form-urlencoded bodies).
+std::vector<std::pair<std::string, std::string>> parse_query(std::string_view raw_query, bool plus_is_space = false);
 
 }  // namespace http

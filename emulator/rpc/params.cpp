@@ -8,17 +8,7 @@
 namespace rpc {
 
 void Params::add_form(std::string_view text) {
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    const std::size_t amp = std::min(text.find('&', start), text.size());
-    const std::string_view item = text.substr(start, amp - start);
-    start = amp + 1;
-    if (item.empty()) continue;
-    const std::size_t eq = item.find('=');
-    std::string name = http::percent_decode(item.substr(0, eq), true);
-    std::string value = eq == std::string_view::npos ? std::string() : http::percent_decode(item.substr(eq + 1), true);
-    items_.emplace_back(std::move(name), std::move(value));
-  }
+  for (auto& item : http::parse_query(text, /*plus_is_space=*/true)) items_.push_back(std::move(item));
 }
 
 std::optional<std::string> Params::get(std::string_view name) const {
