@@ -1,10 +1,10 @@
 #include "cli/serve_stack.h"
 
-#include <fstream>
-#include <sstream>
+#include <cctype>
 
 #include "cloudformation/assembly.h"
 #include "cloudformation/model.h"
+#include "core/file.h"
 
 namespace cli {
 namespace {
@@ -17,14 +17,6 @@ using nlohmann::json;
 // bootstrap's SSM parameter, when there is one, wins.
 constexpr const char* kBootstrapVersion = "34";
 
-std::expected<std::string, std::string> read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::unexpected("cannot read " + path.string());
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
 // A template's stack name when --stack-name is not given: the file's name, made valid
 // ([A-Za-z][-A-Za-z0-9]*, as CloudFormation requires).
 std::string name_from_file(const fs::path& path) {
@@ -35,7 +27,7 @@ std::string name_from_file(const fs::path& path) {
 }
 
 std::expected<cloudformation::Overlay, std::string> read_overlay(const std::string& file) {
-  auto text = read_text(file);
+  auto text = core::read_file(file);
   if (!text) return std::unexpected(text.error());
   json doc = json::parse(*text, nullptr, false);
   if (!doc.is_object()) return std::unexpected(file + ": an overlay is a JSON object {\"<logical id or function name>\": {\"builtin\": \"image-processor\", \"environment\": {...}}}");
@@ -113,7 +105,7 @@ std::expected<StackSetup, std::string> read_stack_arguments(const StackArguments
     return setup;
   }
   if (*source == cloudformation::StackSource::Template) {
-    auto body = read_text(a.path);
+    auto body = core::read_file(a.path);
     if (!body) return std::unexpected(body.error());
     setup.deployments.push_back(request_for(a.stack_name.empty() ? name_from_file(a.path) : a.stack_name, *body, *parameters));
     return setup;
@@ -123,7 +115,7 @@ std::expected<StackSetup, std::string> read_stack_arguments(const StackArguments
   for (const auto& asset : assembly->file_assets) setup.assets.add_asset(asset.bucket, asset.key, asset.source);
   if (!assembly->bootstrap_version_parameter.empty()) setup.ssm_fallback[assembly->bootstrap_version_parameter] = kBootstrapVersion;
   for (const auto& s : assembly->stacks) {
-    auto body = read_text(s.template_file);
+    auto body = core::read_file(s.template_file);
     if (!body) return std::unexpected(body.error());
     setup.deployments.push_back(request_for(s.stack_name, *body, *parameters));
   }

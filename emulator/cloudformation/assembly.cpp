@@ -1,30 +1,21 @@
 #include "cloudformation/assembly.h"
 
-#include <fstream>
 #include <functional>
 #include <map>
 #include <set>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "cloudformation/template.h"
+#include "core/file.h"
 
 namespace cloudformation {
 namespace {
 
 using nlohmann::json;
 
-std::expected<std::string, std::string> read_text(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::unexpected("cannot read " + path.string());
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
 std::expected<json, std::string> read_json(const std::filesystem::path& path) {
-  auto text = read_text(path);
+  auto text = core::read_file(path);
   if (!text) return std::unexpected(text.error());
   json j = json::parse(*text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return std::unexpected(path.string() + " is not a JSON object");
@@ -52,7 +43,7 @@ std::expected<StackSource, std::string> detect_stack_source(const std::filesyste
     if (manifest && is_manifest(*manifest)) return StackSource::Assembly;
     return std::unexpected(path.string() + " is a directory without a cloud assembly's manifest.json (run cdk synth)");
   }
-  auto text = read_text(path);
+  auto text = core::read_file(path);
   if (!text) return std::unexpected(text.error());
   json j = json::parse(*text, nullptr, false);
   if (!j.is_discarded()) {

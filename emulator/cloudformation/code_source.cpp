@@ -1,9 +1,8 @@
 #include "cloudformation/code_source.h"
 
-#include <fstream>
-#include <sstream>
 
 #include "auth/crypto.h"
+#include "core/file.h"
 #include "events/function_code.h"
 
 namespace cloudformation {
@@ -18,14 +17,6 @@ std::expected<std::filesystem::path, std::string> unpacked(std::string_view zip,
   if (std::filesystem::is_directory(dir, ec)) return dir;  // unpacked before: same bytes, same code
   if (auto ok = events::extract_zip(zip, dir); !ok) return std::unexpected("cannot unpack the function's code: " + ok.error());
   return dir;
-}
-
-std::expected<std::string, std::string> read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::unexpected("cannot read " + path.string());
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
 }
 
 std::expected<std::string, std::string> read_object(store::Store& store, const std::string& bucket, const std::string& key) {
@@ -70,7 +61,7 @@ std::expected<std::filesystem::path, std::string> CodeSource::directory(const nl
   if (auto it = assets_.find({bucket, key}); it != assets_.end()) {
     std::error_code ec;
     if (std::filesystem::is_directory(it->second, ec)) return it->second;
-    auto zip = read_file(it->second);
+    auto zip = core::read_file(it->second);
     if (!zip) return std::unexpected(zip.error());
     return unpacked(*zip, functions_dir);
   }
