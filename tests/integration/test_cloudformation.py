@@ -341,7 +341,10 @@ class AwsCliDeployTest(unittest.TestCase):
                             "--no-fail-on-empty-changeset")
         self.assertIn("No changes to deploy", again.stdout + again.stderr)
 
-        # prod: a new bucket replaces the old one (name change), the conditional topic appears
+        # prod: a new bucket replaces the old one (name change), the conditional topic appears.
+        # The CLI names change sets by the second, and leaves the empty one above in place (as
+        # on AWS): a deploy in the same second would reuse its name.
+        time.sleep(1.1)
         self.mc.aws("cloudformation", "deploy", "--template-file", path, "--stack-name", "photos",
                     "--parameter-overrides", "Env=prod")
         stack = self.cfn.describe_stacks(StackName="photos")["Stacks"][0]
