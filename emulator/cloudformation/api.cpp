@@ -11,8 +11,16 @@ using rpc::Answer;
 using rpc::Call;
 
 constexpr std::size_t kEventsPerPage = 100;
+// CloudFormation's limit for a TemplateBody; larger templates go through S3 (TemplateURL,
+// up to 1 MB), as CDK does. Kept so a template that AWS would refuse fails here too.
+constexpr std::size_t kMaxTemplateBody = 51'200;
 
-core::Error validation(std::string message) { return core::make_error(core::ErrorCode::ValidationError, std::move(message)); }
+core::Result<std::string> template_body(const Call& call, std::string body) {
+  if (body.size() > kMaxTemplateBody)
+    return std::unexpected(call.violation("templateBody", body.substr(0, 64) + "...",
+                                          "Member must have length less than or equal to 51200"));
+  return body;
+}
 
 std::string timestamp(std::int64_t ms) { return core::iso8601_ms(ms); }
 
@@ -24,9 +32,11 @@ core::Result<StackRequest> stack_request(const Call& call, const Engine& engine)
   auto body = call.params.get("TemplateBody");
   auto url = call.params.get("TemplateURL");
   r.use_previous_template = call.params.get_or("UsePreviousTemplate") == "true";
-  if (body && url) return std::unexpected(validation("Specify exactly one of TemplateBody or TemplateUrl."));
+  if (body && url) return std::unexpected(call.invalid("Specify exactly one of TemplateBody or TemplateUrl."));
   if (body) {
-    r.template_body = *body;
+    auto checked = template_body(call, *body);
+    if (!checked) return std::unexpected(checked.error());
+    r.template_body = std::move(*checked);
   } else if (url) {
     auto fetched = engine.template_from_url(*url);
     if (!fetched) return std::unexpected(fetched.error());
@@ -176,10 +186,10 @@ Answer summary_parameters(const TemplateSummary& summary, bool validate_form) {
 core::Result<std::string> template_argument(const Call& call, const Engine& engine) {
   auto body = call.params.get("TemplateBody");
   auto url = call.params.get("TemplateURL");
-  if (body && url) return std::unexpected(validation("Specify exactly one of TemplateBody or TemplateUrl."));
-  if (body) return *body;
+  if (body && url) return std::unexpected(call.invalid("Specify exactly one of TemplateBody or TemplateUrl."));
+  if (body) return template_body(call, *body);
   if (url) return engine.template_from_url(*url);
-  return std::unexpected(validation("Either Template URL or Template Body must be specified."));
+  return std::unexpected(call.invalid("Either Template URL or Template Body must be specified."));
 }
 
 void add_stack_actions(rpc::Service& api, Engine& engine) {
@@ -245,7 +255,7 @@ void add_stack_actions(rpc::Service& api, Engine& engine) {
       try {
         start = std::stoul(*token);
       } catch (...) {
-        return std::unexpected(validation("Invalid NextToken"));
+        return std::unexpected(call.invalid("Invalid NextToken"));
       }
     }
     Answer list = Answer::array();
@@ -273,7 +283,7 @@ void add_stack_actions(rpc::Service& api, Engine& engine) {
     if (logical.empty()) return std::unexpected(call.missing("LogicalResourceId"));
     auto it = s->resources.find(logical);
     if (it == s->resources.end())
-      return std::unexpected(validation("Resource " + logical + " does not exist for stack " + s->name));
+      return std::unexpected(call.invalid("Resource " + logical + " does not exist for stack " + s->name));
     Answer detail = resource_answer(*s, it->second, "LastUpdatedTimestamp", true);
     detail["Metadata"] = "{}";
     return Answer{{"StackResourceDetail", detail}};
@@ -290,9 +300,9 @@ void add_stack_actions(rpc::Service& api, Engine& engine) {
       for (const auto& s : engine.stacks())
         for (const auto& [id, r] : s.resources)
           if (s.status != "DELETE_COMPLETE" && r.physical_id == physical) found = s;
-      if (!found) return std::unexpected(validation("Stack for " + physical + " does not exist"));
+      if (!found) return std::unexpected(call.invalid("Stack for " + physical + " does not exist"));
     } else {
-      return std::unexpected(validation("Either StackName or PhysicalResourceId must be specified."));
+      return std::unexpected(call.invalid("Either StackName or PhysicalResourceId must be specified."));
     }
     Answer list = Answer::array();
     for (const auto& r : by_order(*found))
@@ -333,7 +343,7 @@ void add_template_actions(rpc::Service& api, Engine& engine) {
     return Answer{{"TemplateBody", body}, {"StagesAvailable", Answer::array({"Original", "Processed"})}};
   });
   api.add("GetTemplateSummary", [&engine](Call& call) -> core::Result<Answer> {
-    core::Result<std::string> body = std::unexpected(validation(""));
+    core::Result<std::string> body;
     if (auto name = call.params.get("StackName"); name && !name->empty()) {
       auto s = engine.stack(*name);
       if (!s) return std::unexpected(s.error());
@@ -382,11 +392,11 @@ void add_template_actions(rpc::Service& api, Engine& engine) {
     if (name.empty()) return std::unexpected(call.missing("ExportName"));
     bool exported = false;
     for (const auto& e : engine.exports()) exported = exported || e.name == name;
-    if (!exported) return std::unexpected(validation("Export '" + name + "' does not exist."));
+    if (!exported) return std::unexpected(call.invalid("Export '" + name + "' does not exist."));
     Answer list = Answer::array();
     for (const auto& s : engine.stacks())
       if (is_live(s.status) && std::find(s.imports.begin(), s.imports.end(), name) != s.imports.end()) list.push_back(s.name);
-    if (list.empty()) return std::unexpected(validation("Export '" + name + "' is not imported by any stack."));
+    if (list.empty()) return std::unexpected(call.invalid("Export '" + name + "' is not imported by any stack."));
     return Answer{{"Imports", list}};
   });
 }
@@ -399,7 +409,7 @@ void add_change_set_actions(rpc::Service& api, Engine& engine) {
                         call.params.get_or("Description")};
     if (cs.name.empty()) return std::unexpected(call.missing("ChangeSetName"));
     if (call.params.has("ResourcesToImport"))
-      return std::unexpected(validation("minicloud does not import existing resources (ChangeSetType IMPORT)"));
+      return std::unexpected(call.invalid("minicloud does not import existing resources (ChangeSetType IMPORT)"));
     auto created = engine.create_change_set(cs);
     if (!created) return std::unexpected(created.error());
     return Answer{{"Id", created->id}, {"StackId", created->stack_id}};

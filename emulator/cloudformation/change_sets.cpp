@@ -13,7 +13,6 @@ namespace {
 
 using nlohmann::json;
 
-core::Error validation(std::string message) { return core::make_error(core::ErrorCode::ValidationError, std::move(message)); }
 core::Error not_found(const std::string& name) {
   return core::make_error(core::ErrorCode::ChangeSetNotFound, "ChangeSet [" + name + "] does not exist");
 }

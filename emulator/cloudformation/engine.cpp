@@ -19,8 +19,6 @@ namespace {
 
 using nlohmann::json;
 
-core::Error validation(std::string message) { return core::make_error(core::ErrorCode::ValidationError, std::move(message)); }
-
 // Every Fn::GetAtt (both forms) and every "${Resource.Attribute}" of an Fn::Sub in `node`.
 void for_each_get_att(const json& node, const std::function<void(const std::string&, const std::string&)>& visit) {
   if (node.is_array()) {

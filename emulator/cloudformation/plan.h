@@ -13,6 +13,11 @@
 
 namespace cloudformation {
 
+// CloudFormation's answer to a request it refuses (400 ValidationError).
+inline core::Error validation(std::string message) {
+  return core::make_error(core::ErrorCode::ValidationError, std::move(message));
+}
+
 struct Engine::Plan {
   std::string stack_id, stack_name;
   std::string body;           // the template as sent

@@ -396,6 +396,11 @@ class AwsCliDeployTest(unittest.TestCase):
             ' "Properties": {"TopicName": {"Fn::GetAtt": ["T", "Colour"]}}}}}',
             "Template error: resource T does not support attribute type Colour in Fn::GetAtt")
         self.assert_validation("Resources:\n  A: [\n", "Template format error: YAML not well-formed. (line 3, column 1)")
+        big = json.dumps({"Description": "x" * 51200, "Resources": {"T": {"Type": "AWS::SNS::Topic"}}})
+        with self.assertRaises(ClientError) as caught:
+            self.cfn.create_stack(StackName="big", TemplateBody=big)
+        self.assertIn("at 'templateBody' failed to satisfy constraint: Member must have length less than or equal "
+                      "to 51200", caught.exception.response["Error"]["Message"])
 
     def test_a_failing_resource_rolls_the_create_back(self):
         s3 = self.mc.boto3_client()
