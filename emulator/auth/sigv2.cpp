@@ -79,6 +79,9 @@ std::optional<std::string> canonical_resource(std::string_view bucket, std::stri
   std::string resource;
   if (!bucket.empty()) resource = "/" + std::string(bucket);
   resource += raw_path.empty() ? std::string_view("/") : raw_path;
+  // A path-style bucket request ("/bucket") signs "/bucket/", as S3 and botocore name the
+  // bucket's resource whichever way the URL was written.
+  if (bucket.empty() && resource.size() > 1 && resource.find('/', 1) == std::string::npos) resource += '/';
 
   std::vector<std::pair<std::string, std::optional<std::string>>> subs;
   std::size_t start = 0;

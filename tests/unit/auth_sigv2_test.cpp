@@ -124,6 +124,8 @@ TEST_CASE("SigV2: sub-resources sorted, values decoded, other parameters dropped
   CHECK(*sigv2::canonical_resource("b", "/k", "partNumber=2&uploadId=abc&response-content-type=text%2Fplain") ==
         "/b/k?partNumber=2&response-content-type=text/plain&uploadId=abc");
   CHECK(*sigv2::canonical_resource("b", "", "") == "/b/");
+  CHECK(*sigv2::canonical_resource("", "/b", "") == "/b/");  // botocore signs create_bucket so
+  CHECK(*sigv2::canonical_resource("", "/", "") == "/");
   CHECK_FALSE(sigv2::canonical_resource("", "/b", "versionId=%zz"));
   CHECK(sigv2::canonical_amz_headers({{"Host", "x"}}).empty());
 }
