@@ -1,10 +1,15 @@
 """SigV2 (issue 11) against the real server: boto3 with signature_version "s3" (the
 "Authorization: AWS key:signature" header) for objects, listing, ACLs and multipart; boto3's
 default presigned GET for us-east-1 (AWSAccessKeyId/Signature/Expires) fetched with urllib;
-a tampered and an expired URL; virtual-hosted style; AssumeRole credentials."""
+a tampered and an expired URL; virtual-hosted style; AssumeRole credentials; and s3cmd with
+signature_v2 (which signs x-amz-date instead of Date) for a second, independent client."""
 import base64
 import hashlib
 import hmac
+import os
+import shutil
+import subprocess
+import tempfile
 import time
 import unittest
 import urllib.parse
@@ -189,6 +194,48 @@ class SigV2Test(ServerTestCase):
         with self.assertRaises(ClientError) as caught:
             no_token.get_object(Bucket="sigv2", Key="temp.txt")
         self.assertEqual(caught.exception.response["Error"]["Code"], "InvalidToken")
+
+
+
+@unittest.skipUnless(shutil.which("s3cmd"), "s3cmd not installed")
+class S3cmdSigV2Test(ServerTestCase):
+    def s3cmd(self, *args):
+        proc = subprocess.run(["s3cmd", "-c", self.config] + list(args), capture_output=True, text=True, timeout=120)
+        self.assertEqual(proc.returncode, 0, "s3cmd %s:\n%s\n%s" % (" ".join(args), proc.stdout, proc.stderr))
+        return proc.stdout
+
+    def test_s3cmd_signature_v2(self):
+        tmp = tempfile.mkdtemp(prefix="sigv2-s3cmd-")
+        self.addCleanup(shutil.rmtree, tmp, ignore_errors=True)
+        host = self.mc.endpoint.split("://", 1)[1]
+        self.config = os.path.join(tmp, "s3cfg")
+        with open(self.config, "w") as f:
+            f.write("\n".join(["[default]", "access_key = test", "secret_key = test", "host_base = %s" % host,
+                               "host_bucket = %s" % host, "bucket_location = us-east-1", "use_https = False",
+                               "signature_v2 = True", "progress_meter = False", ""]))
+        big, small = os.path.join(tmp, "big.bin"), os.path.join(tmp, "été ☃.txt")
+        with open(big, "wb") as f:
+            f.write(os.urandom(11 * 1024 * 1024))
+        with open(small, "wb") as f:
+            f.write(b"small")
+        s3 = self.mc.boto3_client()
+        self.s3cmd("mb", "s3://sigv2-s3cmd")
+        self.s3cmd("put", small, "s3://sigv2-s3cmd/dir/été ☃.txt", "--add-header=x-amz-meta-colour:green")
+        self.s3cmd("put", big, "s3://sigv2-s3cmd/big.bin", "--multipart-chunk-size-mb=5")
+        self.assertIn("s3://sigv2-s3cmd/dir/été ☃.txt", self.s3cmd("ls", "--recursive", "s3://sigv2-s3cmd"))
+        self.s3cmd("get", "--force", "s3://sigv2-s3cmd/big.bin", big + ".back")
+        with open(big, "rb") as a, open(big + ".back", "rb") as b:
+            self.assertEqual(a.read(), b.read())
+        self.s3cmd("setacl", "--acl-public", "s3://sigv2-s3cmd/dir/été ☃.txt")
+        head = s3.head_object(Bucket="sigv2-s3cmd", Key="dir/été ☃.txt")
+        self.assertEqual(head["Metadata"]["colour"], "green")
+        url = self.s3cmd("signurl", "s3://sigv2-s3cmd/dir/été ☃.txt", "+600").strip()
+        self.assertIn("AWSAccessKeyId=", url)
+        self.s3cmd("setacl", "--acl-private", "s3://sigv2-s3cmd/dir/été ☃.txt")
+        status, _, body = http("GET", url)
+        self.assertEqual((status, body), (200, b"small"), (url, body))
+        self.s3cmd("del", "s3://sigv2-s3cmd/big.bin")
+        self.assertEqual([o["Key"] for o in s3.list_objects_v2(Bucket="sigv2-s3cmd")["Contents"]], ["dir/été ☃.txt"])
 
 
 if __name__ == "__main__":
