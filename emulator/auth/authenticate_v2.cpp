@@ -116,7 +116,8 @@ core::Result<Identity> authenticate_v2_header(const RequestView& request, std::s
   const std::string_view credentials = trim(authorization.substr(4));
   const std::size_t colon = credentials.rfind(':');
   if (colon == std::string_view::npos || colon == 0 || colon + 1 == credentials.size()) {
-    auto e = error(ErrorCode::InvalidArgument, "AWS authorization header is invalid.  Expected AwsAccessKeyId:signature");
+    auto e = error(ErrorCode::InvalidArgument,
+                   "AWS authorization header is invalid.  Expected AwsAccessKeyId:signature");
     e.details.emplace_back("ArgumentName", "Authorization");
     e.details.emplace_back("ArgumentValue", std::string(authorization));
     return std::unexpected(e);

@@ -24,9 +24,9 @@ bool is_sub_resource(std::string_view name);
 std::string canonical_amz_headers(const HeaderList& headers);
 
 // CanonicalizedResource: "/" + `bucket` (non-empty only when the bucket came from the Host
-// header) + the path exactly as sent ("/bucket" gets its trailing '/'), then the sub-resources of `raw_query` sorted by name,
-// "?name" or "?name=value" joined with '&', values percent-decoded. nullopt on a malformed
-// escape in a sub-resource value.
+// header) + the path exactly as sent ("/bucket" gets its trailing '/'), then the
+// sub-resources of `raw_query` sorted by name, "?name" or "?name=value" joined with '&',
+// values percent-decoded. nullopt on a malformed escape in a sub-resource value.
 std::optional<std::string> canonical_resource(std::string_view bucket, std::string_view raw_path,
                                               std::string_view raw_query);
 
