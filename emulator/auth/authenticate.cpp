@@ -1,4 +1,4 @@
-// SigV4 verification. The order of checks follows what S3 answers when several things are
+// SigV4 verification (SigV2 in authenticate_v2.cpp). The order of checks follows what S3 answers when several things are
 // wrong at once: shape of the auth data, then the date, then the key, then the clock,
 // then the signature. Header auth is here, query auth (presigned URLs) in
 // authenticate_query.cpp, what both share in signed_request.cpp.
@@ -152,17 +152,20 @@ core::Result<Identity> authenticate(const RequestView& request, const SecretLook
   const auto authorization = request.header("authorization");
   const QueryParams query(request.raw_query);
   const bool query_auth = has_query_auth(query);
-  if (authorization && query_auth) {
+  const bool v2_query = request.sigv2 && !query_auth && has_v2_query(query);
+  if (authorization && (query_auth || v2_query)) {
     return std::unexpected(error(ErrorCode::InvalidArgument,
                                  "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, "
                                  "Signature query string parameter or the Authorization header should be "
                                  "specified"));
   }
   if (query_auth) return authenticate_query(request, query, secrets, now, cache);
+  if (v2_query) return authenticate_v2_query(request, query, secrets, now);
   if (authorization) {
     const std::string_view value = trim(*authorization);
     if (value.starts_with(kAlgorithm) && (value.size() == kAlgorithm.size() || value[kAlgorithm.size()] == ' '))
       return authenticate_header(request, value, secrets, now, cache);
+    if (value.starts_with("AWS ") && request.sigv2) return authenticate_v2_header(request, value, secrets, now);
     if (value.starts_with("AWS ") || value.starts_with("AWS4-ECDSA-P256-SHA256"))
       return std::unexpected(unsupported_mechanism());
     auto e = error(ErrorCode::InvalidArgument, "Unsupported Authorization Type");

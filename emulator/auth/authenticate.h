@@ -1,5 +1,5 @@
 // Request authentication: AWS SigV4 by Authorization header or by query parameters
-// (presigned URLs). Verifies the signature only; what the identity may do (ACLs) is the
+// (presigned URLs), and SigV2 for S3. Verifies the signature only; what the identity may do (ACLs) is the
 // caller's decision, as is hashing the body (see verify_payload_sha256 and chunked.h).
 //
 // Time comes in as a parameter, so expiry and skew tests need no clock.
@@ -30,6 +30,11 @@ struct RequestView {
   // the body's hash): the lowercase hex SHA-256 of the whole body, computed by the caller.
   // Empty: S3's rules (see authenticate()).
   std::string body_sha256;
+  // S3 only: accept SigV2 (other services refuse it as an unsupported mechanism), and the
+  // bucket named by the Host header of a virtual-hosted request, which SigV2's
+  // CanonicalizedResource starts with (empty for path-style requests).
+  bool sigv2 = false;
+  std::string host_bucket;
 
   // First header of that name (case-insensitive), or nullopt.
   std::optional<std::string> header(std::string_view name) const;
@@ -122,9 +127,16 @@ core::Result<void> check_session_token(const Secret& secret, const std::optional
 //    constant-time.
 //  - Then, for temporary credentials, check_session_token (after the signature, so only
 //    the holder of the secret learns whether a token is right).
-//  - SigV2 ("Authorization: AWS key:sig", or AWSAccessKeyId/Signature query) and SigV4A:
-//    InvalidRequest "The authorization mechanism you have provided is not supported.
-//    Please use AWS4-HMAC-SHA256."
+//  - SigV2 when request.sigv2 (S3): "Authorization: AWS key:sig" with Date (or x-amz-date)
+//    within 15 minutes of `now`, or the AWSAccessKeyId/Signature/Expires query (any of the
+//    first two present selects it; one missing -> AccessDenied; Expires in the past ->
+//    AccessDenied "Request has expired"). The string to sign is S3's (sigv2.h), x-amz-*
+//    query parameters counting as headers; SignatureDoesNotMatch carries AWSAccessKeyId,
+//    StringToSign, SignatureProvided and StringToSignBytes. SigV2 does not sign the body:
+//    payload is Unsigned unless x-amz-content-sha256 says otherwise (chunk-signed
+//    aws-chunked bodies need SigV4 and are refused). Session tokens as for SigV4.
+//  - SigV2 elsewhere and SigV4A: InvalidRequest "The authorization mechanism you have
+//    provided is not supported. Please use AWS4-HMAC-SHA256."
 //  - `cache` (optional, owned by the caller) memoises signing keys; see signing_key_cache.h.
 core::Result<Identity> authenticate(const RequestView& request, const SecretLookup& secrets,
                                   std::chrono::system_clock::time_point now, SigningKeyCache* cache = nullptr);

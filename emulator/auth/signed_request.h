@@ -1,5 +1,5 @@
 // Internals shared by the two SigV4 styles: header auth (authenticate.cpp) and query auth,
-// i.e. presigned URLs (authenticate_query.cpp). Not part of the auth API: include
+// i.e. presigned URLs (authenticate_query.cpp), and by SigV2 (authenticate_v2.cpp). Not part of the auth API: include
 // auth/authenticate.h instead.
 #pragma once
 
@@ -29,6 +29,7 @@ class QueryParams {
  public:
   explicit QueryParams(std::string_view raw);
   std::optional<std::string> find(std::string_view name) const;
+  const std::vector<std::pair<std::string, std::string>>& all() const { return params_; }
 
  private:
   std::vector<std::pair<std::string, std::string>> params_;
@@ -68,5 +69,12 @@ bool has_sigv2_query(const QueryParams& query);
 core::Result<Identity> authenticate_query(const RequestView& request, const QueryParams& query,
                                           const SecretLookup& secrets, std::chrono::system_clock::time_point now,
                                           SigningKeyCache* cache);
+
+// authenticate_v2.cpp (S3 only, see RequestView::sigv2)
+bool has_v2_query(const QueryParams& query);  // AWSAccessKeyId or Signature present
+core::Result<Identity> authenticate_v2_header(const RequestView& request, std::string_view authorization,
+                                              const SecretLookup& secrets, std::chrono::system_clock::time_point now);
+core::Result<Identity> authenticate_v2_query(const RequestView& request, const QueryParams& query,
+                                             const SecretLookup& secrets, std::chrono::system_clock::time_point now);
 
 }  // namespace auth::detail

@@ -248,10 +248,12 @@ std::optional<std::chrono::system_clock::time_point> parse_amz_date(std::string_
 }
 
 std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string_view text) {
-  // "Fri, 24 May 2013 00:00:00 GMT"
+  // "Fri, 24 May 2013 00:00:00 GMT", or "+0000" for GMT as S3's SigV2 examples write it.
   static constexpr std::array<std::string_view, 12> kMonths{"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                                             "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  if (text.size() != 29 || text[3] != ',' || text.substr(25) != " GMT") return std::nullopt;
+  const bool gmt = text.size() == 29 && text.substr(25) == " GMT";
+  const bool utc = text.size() == 31 && text.substr(25) == " +0000";
+  if ((!gmt && !utc) || text[3] != ',') return std::nullopt;
   const int d = digits(text, 5, 2), y = digits(text, 12, 4);
   const int h = digits(text, 17, 2), mi = digits(text, 20, 2), s = digits(text, 23, 2);
   const auto month_it = std::find(kMonths.begin(), kMonths.end(), text.substr(8, 3));

@@ -85,7 +85,7 @@ std::string sign(std::string_view signing_key, std::string_view string_to_sign);
 // ISO 8601 basic format, UTC: "20130524T000000Z". Seconds precision.
 std::string format_amz_date(std::chrono::system_clock::time_point t);
 std::optional<std::chrono::system_clock::time_point> parse_amz_date(std::string_view text);
-// RFC 1123 / IMF-fixdate ("Fri, 24 May 2013 00:00:00 GMT"), for a Date header.
+// RFC 1123 / IMF-fixdate ("Fri, 24 May 2013 00:00:00 GMT", or "... +0000"), for a Date header.
 std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string_view text);
 
 }  // namespace auth

@@ -180,11 +180,16 @@ http::Response Service::handle(http::Request& request, http::RequestBody& body) 
 http::Response Service::handle_routed(http::Request& request, http::RequestBody& body, const Route& route) {
   std::int64_t now_ms = config_.now_ms();
   auto now = std::chrono::system_clock::time_point(std::chrono::milliseconds(now_ms));
+  // S3 accepts SigV2 too; its signed resource names the bucket even when the Host header
+  // carries it (virtual-hosted style).
+  auto view = request_view(request);
+  view.sigv2 = true;
+  view.host_bucket = bucket_from_host(request.host(), config_.addressing);
   // A preflight is judged by the CORS rules alone, as on S3: a browser sends it to the very
   // URL it will use, so a presigned URL's query (signed for the PUT) must not be checked.
   auto identity = route.endpoint == Endpoint::PreflightCors
                       ? Result<auth::Identity>(auth::Identity{})
-                      : auth::authenticate(request_view(request), config_.secrets, now, &signing_keys_);
+                      : auth::authenticate(view, config_.secrets, now, &signing_keys_);
   if (!identity) return error_response(identity.error(), request);
 
   Context ctx{request, body, *identity, route, store_, config_, now_ms};
