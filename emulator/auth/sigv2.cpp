@@ -77,7 +77,7 @@ std::string canonical_amz_headers(const HeaderList& headers) {
 std::optional<std::string> canonical_resource(std::string_view bucket, std::string_view raw_path,
                                               std::string_view raw_query) {
   std::string resource;
-  if (!bucket.empty()) resource = "/" + std::string(bucket);
+  if (!bucket.empty()) resource.append("/").append(bucket);  // not "/" + string: GCC 12 -O3 -Wrestrict
   resource += raw_path.empty() ? std::string_view("/") : raw_path;
   // A path-style bucket request ("/bucket") signs "/bucket/", as S3 and botocore name the
   // bucket's resource whichever way the URL was written.
