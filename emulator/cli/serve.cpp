@@ -15,6 +15,7 @@
 #include "cli/serve_stack.h"
 #include "http/forwarded.h"
 #include "http/server.h"
+#include "s3/service.h"
 #include "stack/runtime.h"
 #include "stack/stack.h"
 
@@ -29,6 +30,7 @@ struct ServeOptions {
   std::string ready_file;
   bool in_memory = false;
   int threads = 256;
+  double header_timeout = 10;  // seconds
   bool quiet = false;
   bool cdn_no_cache = false;
   bool test_clock = false;
@@ -122,6 +124,10 @@ void serve(const ServeOptions& options) {
   server_options.threads = options.threads;
   server_options.log_requests = !options.quiet;
   server_options.trust_proxy = options.trust_proxy;
+  server_options.head_timeout_ms = static_cast<int>(options.header_timeout * 1000);
+  server_options.error_page = [](const core::Error& error, const http::Request& request) {
+    return s3::Service::error_response(error, request);
+  };
   auto* rt = runtime->get();
   http::Server server(server_options, [rt](http::Request& request, http::RequestBody& body) {
     return rt->handle(request, body);
@@ -201,8 +207,11 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--port", options->port, "Port (0 = any free port)")->capture_default_str()->check(CLI::Range(0, 65535));
   cmd->add_option("--ready-file", options->ready_file, "Write the endpoints as JSON here once listening");
   cmd->add_flag("--in-memory", options->in_memory, "Keep nothing on disk (RAM only, for tests)");
-  cmd->add_option("--threads", options->threads, "Connection threads (each keep-alive connection holds one)")
+  cmd->add_option("--threads", options->threads, "Connections served at once, each on its own thread; more are answered 503 SlowDown")
       ->capture_default_str()->check(CLI::Range(4, 4096));
+  cmd->add_option("--header-timeout", options->header_timeout,
+                  "Seconds a request head may take to arrive whole; slower ones get 400 RequestTimeout")
+      ->capture_default_str()->check(CLI::Range(0.1, 3600.0));
   cmd->add_flag("--quiet", options->quiet, "Do not log one line per request");
   cmd->add_flag("--cdn-no-cache", options->cdn_no_cache,
                 "CDN: fetch every request from the origin (development; X-Cache stays Miss)");

@@ -47,7 +47,10 @@ ErrorInfo info(ErrorCode code) {
     case ErrorCode::NotImplemented: return {"NotImplemented", 501, "A header you provided implies functionality that is not implemented"};
     case ErrorCode::NotModified: return {"NotModified", 304, "Not Modified"};
     case ErrorCode::PreconditionFailed: return {"PreconditionFailed", 412, "At least one of the pre-conditions you specified did not hold"};
+    case ErrorCode::RequestHeaderSectionTooLarge: return {"RequestHeaderSectionTooLarge", 400, "Your request header section exceeds the maximum allowed size."};
+    case ErrorCode::RequestTimeout: return {"RequestTimeout", 400, "Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed."};
     case ErrorCode::RequestTimeTooSkewed: return {"RequestTimeTooSkewed", 403, "The difference between the request time and the current time is too large."};
+    case ErrorCode::SlowDown: return {"SlowDown", 503, "Please reduce your request rate."};
     case ErrorCode::SignatureDoesNotMatch: return {"SignatureDoesNotMatch", 403, "The request signature we calculated does not match the signature you provided. Check your key and signing method."};
     case ErrorCode::XAmzContentSHA256Mismatch: return {"XAmzContentSHA256Mismatch", 400, "The provided 'x-amz-content-sha256' header does not match what was computed."};
     case ErrorCode::InvalidToken: return {"InvalidToken", 400, "The provided token is malformed or otherwise invalid."};

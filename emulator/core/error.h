@@ -50,8 +50,11 @@ enum class ErrorCode {
   NotImplemented,
   NotModified,         // 304, no body
   PreconditionFailed,
+  RequestHeaderSectionTooLarge,  // 400 a request head past http::HeadLimits
+  RequestTimeout,      // 400 a request head or body that stopped arriving
   RequestTimeTooSkewed,
   SignatureDoesNotMatch,
+  SlowDown,            // 503 more connections than serve --threads
   XAmzContentSHA256Mismatch,
   // Temporary credentials (STS) used against S3: S3's names and messages. The query and
   // JSON protocols answer InvalidClientTokenId / ExpiredToken (rpc/ translates).

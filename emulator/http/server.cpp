@@ -16,6 +16,7 @@ constexpr std::size_t kStreamChunk = 256 * 1024;
 // A body the handler did not read (e.g. a PUT refused by auth) is read and dropped up to
 // this size, so the connection can serve the next request; past it the connection closes.
 constexpr std::int64_t kDrainLimit = 8 * 1024 * 1024;
+constexpr std::size_t kRefusalThreads = 8;
 
 // True when the connection may be reused: the unread rest of the body was drained.
 bool drain_unread_body(RequestBody& body) {
@@ -114,10 +115,17 @@ void write_response(Response& response, httplib::Response& native) {
 Server::Server(ServerOptions options, Handler handler)
     : options_(std::move(options)),
       handler_(std::move(handler)),
-      server_(std::make_unique<RawHeaderServer>()),
       id_seed_(std::random_device{}() * 0x9E3779B97F4A7C15ull ^ std::random_device{}()) {
   auto threads = static_cast<std::size_t>(options_.threads > 0 ? options_.threads : 256);
-  server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  ConnectionPolicy policy;
+  policy.limits = options_.head_limits;
+  policy.head_timeout_ms = options_.head_timeout_ms;
+  policy.max_connections = options_.max_connections > 0 ? options_.max_connections : threads;
+  policy.refuse = [this](const core::Error& error, const std::string& remote_addr) { return refuse(error, remote_addr); };
+  server_ = std::make_unique<RawHeaderServer>(std::move(policy));
+  // A few threads beyond the connection cap, to answer the connections over it at once.
+  auto pool = std::max(threads, options_.max_connections) + kRefusalThreads;
+  server_->new_task_queue = [pool] { return new httplib::ThreadPool(pool); };
   server_->set_tcp_nodelay(true);
   // cpp-httplib's default also sets SO_REUSEPORT, which lets a second minicloud bind the
   // same port silently; SO_REUSEADDR alone still allows a quick restart.
@@ -208,17 +216,37 @@ void Server::handle(const void* native_request, void* native_response, const voi
   std::int64_t bytes = response.stream ? response.stream->length : static_cast<std::int64_t>(response.body.size());
   write_response(response, res);
 
-  if (options_.log_requests && options_.log) {
-    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-    std::string path = request.raw_path.size() > 200 ? request.raw_path.substr(0, 200) + "..." : request.raw_path;
-    for (auto& c : path)
-      if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) c = '?';
-    std::fprintf(options_.log,
-                 "{\"id\":\"%s\",\"remote\":\"%s\",\"method\":\"%s\",\"path\":\"%s\",\"status\":%d,"
-                 "\"bytes\":%lld,\"ms\":%.3f}\n",
-                 request.request_id.c_str(), request.remote_addr.c_str(), request.method.c_str(), path.c_str(),
-                 response.status, static_cast<long long>(bytes), ms);
+  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  log_request(request, response.status, bytes, ms);
+}
+
+Response Server::refuse(const core::Error& error, const std::string& remote_addr) {
+  Request request;
+  request.request_id = next_request_id();
+  request.remote_addr = remote_addr;
+  Response response;
+  if (options_.error_page) {
+    response = options_.error_page(error, request);
+  } else {
+    response.status = error.http_status();
+    response.body = std::string(error.code_name()) + ": " + error.effective_message() + "\n";
+    response.content_type = "text/plain";
   }
+  response.set_header("x-amz-request-id", request.request_id);
+  log_request(request, response.status, static_cast<std::int64_t>(response.body.size()), 0);
+  return response;
+}
+
+void Server::log_request(const Request& request, int status, std::int64_t bytes, double ms) {
+  if (!options_.log_requests || !options_.log) return;
+  std::string path = request.raw_path.size() > 200 ? request.raw_path.substr(0, 200) + "..." : request.raw_path;
+  for (auto& c : path)
+    if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) c = '?';
+  std::fprintf(options_.log,
+               "{\"id\":\"%s\",\"remote\":\"%s\",\"method\":\"%s\",\"path\":\"%s\",\"status\":%d,"
+               "\"bytes\":%lld,\"ms\":%.3f}\n",
+               request.request_id.c_str(), request.remote_addr.c_str(), request.method.c_str(), path.c_str(), status,
+               static_cast<long long>(bytes), ms);
 }
 
 }  // namespace http

@@ -18,6 +18,7 @@
 #include <string>
 
 #include "http/message.h"
+#include "http/request_head.h"
 
 namespace httplib { class Server; }
 
@@ -34,6 +35,14 @@ struct ServerOptions {
   // (serve --trust-proxy; see http/forwarded.h).
   bool trust_proxy = false;
   std::FILE* log = stderr;
+  // Connections beyond this are answered 503 SlowDown (0: `threads`, each connection holds one).
+  std::size_t max_connections = 0;
+  // A request head must arrive whole this long after its first byte (slowloris).
+  int head_timeout_ms = 10000;
+  HeadLimits head_limits;
+  // Writes an error answered before any service saw the request (a malformed head, a
+  // connection over the cap). serve passes S3's XML; empty: plain text.
+  std::function<Response(const core::Error& error, const Request& request)> error_page;
 };
 
 class Server {
@@ -54,6 +63,8 @@ class Server {
 
  private:
   void handle(const void* native_request, void* native_response, const void* content_reader);
+  Response refuse(const core::Error& error, const std::string& remote_addr);
+  void log_request(const Request& request, int status, std::int64_t bytes, double ms);
   std::string next_request_id();
 
   ServerOptions options_;
