@@ -135,13 +135,14 @@ Reply list_multipart_uploads(const Context& ctx) {
   std::vector<std::string> common_prefixes;
   std::string next_key, next_id;
   bool truncated = false;
-  bool past_id_marker = id_marker.empty();
+  bool past_id_marker = false;
   for (const auto& upload : *uploads) {
     if (!key_marker.empty()) {
       if (upload.key < key_marker) continue;
       if (upload.key == key_marker) {
-        if (!past_id_marker) past_id_marker = upload.upload_id == id_marker;
-        continue;
+        bool up_to_id_marker = id_marker.empty() || !past_id_marker;
+        if (upload.upload_id == id_marker) past_id_marker = true;
+        if (up_to_id_marker) continue;
       }
     }
     std::string rolled_up;

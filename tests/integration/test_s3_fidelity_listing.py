@@ -159,6 +159,20 @@ class FidelityListingTest(ServerTestCase):
         second = self.s3.list_multipart_uploads(Bucket="enc-uploads", Delimiter=" ", KeyMarker=first["NextKeyMarker"])
         self.assertEqual([u["Key"] for u in second["Uploads"]], ["x+y"])
         self.assertEqual([p["Prefix"] for p in second["CommonPrefixes"]], ["zz "])
+        # Two uploads of one key: upload-id-marker resumes between them; key-marker alone
+        # passes the key over.
+        second_id = self.s3.create_multipart_upload(Bucket="enc-uploads", Key="x+y")["UploadId"]
+        one = self.s3.list_multipart_uploads(Bucket="enc-uploads", Prefix="x", MaxUploads=1)
+        self.assertTrue(one["IsTruncated"])
+        self.assertEqual((one["NextKeyMarker"], len(one["Uploads"])), ("x+y", 1))
+        two = self.s3.list_multipart_uploads(Bucket="enc-uploads", Prefix="x", KeyMarker=one["NextKeyMarker"],
+                                            UploadIdMarker=one["NextUploadIdMarker"])
+        self.assertFalse(two["IsTruncated"])
+        both = [u["UploadId"] for u in one["Uploads"] + two["Uploads"]]
+        self.assertEqual(len(set(both)), 2)
+        self.assertIn(second_id, both)
+        self.assertNotIn("Uploads", self.s3.list_multipart_uploads(Bucket="enc-uploads", Prefix="x", KeyMarker="x+y"))
+        self.s3.abort_multipart_upload(Bucket="enc-uploads", Key="x+y", UploadId=second_id)
         # Unencoded, names are as stored.
         plain = self.s3.list_multipart_uploads(Bucket="enc-uploads", Prefix="x")
         self.assertEqual([u["Key"] for u in plain["Uploads"]], ["x+y"])
