@@ -63,7 +63,8 @@ std::string aws_char_references(std::string_view xml) {
     if (xml.compare(i, 2, "&#") == 0 && i + 2 < xml.size() && xml[i + 2] >= '0' && xml[i + 2] <= '9') {
       std::size_t end = i + 2;
       unsigned value = 0;
-      while (end < xml.size() && xml[end] >= '0' && xml[end] <= '9' && value < 256) value = value * 10 + (xml[end++] - '0');
+      while (end < xml.size() && xml[end] >= '0' && xml[end] <= '9' && value < 256)
+        value = value * 10 + static_cast<unsigned>(xml[end++] - '0');
       if (end < xml.size() && xml[end] == ';' && value < 256) {
         out += hex_reference(value);
         i = end;

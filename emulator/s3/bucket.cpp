@@ -41,9 +41,11 @@ Result<int> parse_max_buckets(const http::Request& request) {
   auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
   if (text->empty() || ec != std::errc() || end != text->data() + text->size() || value < INT32_MIN ||
       value > INT32_MAX)
-    return std::unexpected(invalid_argument("Provided max-buckets not an integer or within integer range", "max-buckets", *text));
+    return std::unexpected(
+        invalid_argument("Provided max-buckets not an integer or within integer range", "max-buckets", *text));
   if (value < 1 || value > kMaxBuckets)
-    return std::unexpected(invalid_argument("Argument max-buckets must be an integer between 1 and 10000.", "max-buckets", *text));
+    return std::unexpected(
+        invalid_argument("Argument max-buckets must be an integer between 1 and 10000.", "max-buckets", *text));
   return static_cast<int>(value);
 }
 
@@ -60,7 +62,9 @@ Reply list_buckets(const Context& ctx) {
   std::string after;
   if (auto token = request.query_value("continuation-token"); token && !token->empty()) {
     auto decoded = bucket_after_token(*token);
-    if (!decoded) return std::unexpected(invalid_argument("The continuation token provided is incorrect", "continuation-token", std::nullopt));
+    if (!decoded)
+      return std::unexpected(
+          invalid_argument("The continuation token provided is incorrect", "continuation-token", std::nullopt));
     after = std::move(*decoded);
   }
   std::string prefix = request.query_value("prefix").value_or("");
@@ -69,7 +73,9 @@ Reply list_buckets(const Context& ctx) {
   if (region) {
     bool known = std::ranges::find(kAwsRegions, std::string_view(*region)) != std::end(kAwsRegions) ||
                  std::ranges::any_of(buckets, [&](const auto& b) { return b.region == *region; });
-    if (!known) return std::unexpected(invalid_argument("Argument value " + *region + " is not a valid AWS Region", "bucket-region", std::nullopt));
+    if (!known)
+      return std::unexpected(
+          invalid_argument("Argument value " + *region + " is not a valid AWS Region", "bucket-region", std::nullopt));
   }
 
   xml::Document doc("ListAllMyBucketsResult");

@@ -150,8 +150,8 @@ Reply list_multipart_uploads(const Context& ctx) {
       auto at = upload.key.find(delimiter, prefix.size());
       if (at != std::string::npos) rolled_up = upload.key.substr(0, at + delimiter.size());
     }
-    if (!rolled_up.empty() && (rolled_up == key_marker || (!common_prefixes.empty() && common_prefixes.back() == rolled_up)))
-      continue;
+    bool repeated = !common_prefixes.empty() && common_prefixes.back() == rolled_up;
+    if (!rolled_up.empty() && (rolled_up == key_marker || repeated)) continue;
     if (static_cast<int>(selected.size() + common_prefixes.size()) == *max_uploads) {
       truncated = true;
       break;

@@ -300,7 +300,8 @@ class ListBucketsPaginationTest(ServerTestCase):
     def test_paginator_walks_every_page(self):
         pages = list(self.s3.get_paginator("list_buckets").paginate(Prefix="lb-", PaginationConfig={"PageSize": 1}))
         self.assertEqual(len(pages), 5)
-        self.assertEqual([b["Name"] for p in pages for b in p["Buckets"]], ["lb-a1", "lb-a2", "lb-a3", "lb-b1", "lb-eu"])
+        self.assertEqual([b["Name"] for p in pages for b in p["Buckets"]],
+                         ["lb-a1", "lb-a2", "lb-a3", "lb-b1", "lb-eu"])
 
     def test_without_parameters_everything_and_no_token(self):
         listed = self.s3.list_buckets()
