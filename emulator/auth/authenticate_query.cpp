@@ -14,19 +14,22 @@ using http::to_lower;
 using core::ErrorCode;
 using Clock = std::chrono::system_clock;
 
+// S3's checks and words (minio, Ozone and noobaa carry the same strings). Zero is allowed:
+// such a URL has expired when it arrives, and is refused as expired.
 core::Result<std::int64_t> parse_expires(std::string_view text) {
   std::int64_t value = 0;
   const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) {
     return std::unexpected(error(ErrorCode::AuthorizationQueryParametersError, "X-Amz-Expires should be a number"));
   }
-  if (value < 1) {
+  if (value < 0) {
     return std::unexpected(
         error(ErrorCode::AuthorizationQueryParametersError, "X-Amz-Expires must be non-negative"));
   }
   if (value > kMaxPresignExpires) {
     return std::unexpected(error(ErrorCode::AuthorizationQueryParametersError,
-                                 "X-Amz-Expires must be less than a week (in seconds) that is 604800"));
+                                 "X-Amz-Expires must be less than a week (in seconds); that is, the given "
+                                 "X-Amz-Expires must be less than 604800 seconds"));
   }
   return value;
 }
@@ -87,7 +90,7 @@ core::Result<Identity> authenticate_query(const RequestView& request, const Quer
     return std::unexpected(error(ErrorCode::AccessDenied, "Request is not valid yet"));
   }
   const auto expiry = *signed_at + std::chrono::seconds(*lifetime);
-  if (now > expiry) {
+  if (now > expiry || *lifetime == 0) {
     auto e = error(ErrorCode::AccessDenied, "Request has expired");
     e.details.emplace_back("X-Amz-Expires", *expires);
     e.details.emplace_back("Expires", iso8601_extended(expiry));

@@ -15,7 +15,7 @@ Document::Document(const char* root_name, const char* xmlns) {
 std::string Document::str() const {
   std::ostringstream out;
   doc_.save(out, "", pugi::format_raw, pugi::encoding_utf8);
-  return out.str();
+  return aws_char_references(out.str());
 }
 
 pugi::xml_node add(pugi::xml_node parent, const char* name, std::string_view value) {
@@ -42,5 +42,38 @@ Result<pugi::xml_document> parse(std::string_view body, const char* root_name) {
 }
 
 std::string child_text(pugi::xml_node node, const char* name) { return node.child(name).text().as_string(); }
+
+std::string aws_char_references(std::string_view xml) {
+  if (xml.find("&#") == std::string_view::npos && xml.find('\r') == std::string_view::npos) return std::string(xml);
+  static constexpr char kHex[] = "0123456789abcdef";
+  auto hex_reference = [](unsigned value) {
+    std::string out = "&#x";
+    if (value >= 16) out += kHex[(value >> 4) & 15];
+    out += kHex[value & 15];
+    return out + ";";
+  };
+  std::string out;
+  out.reserve(xml.size() + 16);
+  for (std::size_t i = 0; i < xml.size(); ++i) {
+    if (xml[i] == '\r') {
+      out += hex_reference('\r');
+      continue;
+    }
+    // pugixml writes "&#" only for a reference of its own (a literal '&' is "&amp;").
+    if (xml.compare(i, 2, "&#") == 0 && i + 2 < xml.size() && xml[i + 2] >= '0' && xml[i + 2] <= '9') {
+      std::size_t end = i + 2;
+      unsigned value = 0;
+      while (end < xml.size() && xml[end] >= '0' && xml[end] <= '9' && value < 256)
+        value = value * 10 + static_cast<unsigned>(xml[end++] - '0');
+      if (end < xml.size() && xml[end] == ';' && value < 256) {
+        out += hex_reference(value);
+        i = end;
+        continue;
+      }
+    }
+    out += xml[i];
+  }
+  return out;
+}
 
 }  // namespace core::xml

@@ -35,4 +35,11 @@ Result<pugi::xml_document> parse(std::string_view body, const char* root_name);
 // Text of a child element ("" when absent).
 std::string child_text(pugi::xml_node node, const char* name);
 
+// Control characters as AWS writes them: pugixml's decimal references (&#01;) become S3's
+// hex form (&#x1;), and a raw carriage return becomes &#xd; (a parser would turn it into a
+// line feed). Characters XML 1.0 cannot carry thus stay references, invalid for strict
+// parsers exactly as S3's are; clients avoid them with encoding-type=url. Document::str()
+// applies it.
+std::string aws_char_references(std::string_view xml);
+
 }  // namespace core::xml

@@ -139,7 +139,8 @@ Server::Server(ServerOptions options, Handler handler)
   auto plain = [this](const httplib::Request& req, httplib::Response& res) { handle(&req, &res, nullptr); };
   auto streamed = [this](const httplib::Request& req, httplib::Response& res,
                          const httplib::ContentReader& reader) { handle(&req, &res, &reader); };
-  const std::string any = ".*";
+  // Every path, keys holding CR or LF included (a regex '.' stops at a line break).
+  const std::string any = "[\\s\\S]*";
   server_->Get(any, plain);  // also HEAD
   server_->Options(any, plain);
   server_->Put(any, plain).Put(any, streamed);
