@@ -28,6 +28,7 @@ ErrorInfo info(ErrorCode code) {
     case ErrorCode::InvalidDigest: return {"InvalidDigest", 400, "The Content-MD5 you specified is not valid."};
     case ErrorCode::InvalidPart: return {"InvalidPart", 400, "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag."};
     case ErrorCode::InvalidPartOrder: return {"InvalidPartOrder", 400, "The list of parts was not in ascending order. The parts list must be specified in order by part number."};
+    case ErrorCode::InvalidPartNumber: return {"InvalidPartNumber", 416, "The requested partnumber is not satisfiable"};
     case ErrorCode::InvalidPolicyDocument: return {"InvalidPolicyDocument", 400, "The content of the form does not meet the conditions specified in the policy document."};
     case ErrorCode::InvalidRange: return {"InvalidRange", 416, "The requested range is not satisfiable"};
     case ErrorCode::InvalidRequest: return {"InvalidRequest", 400, "Invalid Request"};

@@ -31,6 +31,7 @@ enum class ErrorCode {
   InvalidDigest,
   InvalidPart,
   InvalidPartOrder,
+  InvalidPartNumber,   // 416 GetObject ?partNumber= beyond the object's parts
   InvalidPolicyDocument,
   InvalidRange,
   InvalidRequest,

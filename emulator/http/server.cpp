@@ -58,6 +58,11 @@ void keep_form_data_opaque(httplib::Request& native) {
     content_type->second = "application/octet-stream";
 }
 
+// cpp-httplib decompresses a streamed body whose Content-Encoding is "gzip", "deflate" or
+// contains "br". S3 stores bodies as sent (a gzip file PUT with Content-Encoding: gzip
+// stays gzip), so once our Request has copied the headers the native request loses it.
+void keep_body_encoded(httplib::Request& native) { native.headers.erase("Content-Encoding"); }
+
 // Body source over cpp-httplib's streaming reader (bodies never fully buffered), or
 // over the already-read body when httplib read it itself.
 RequestBody to_body(const httplib::Request& native, const httplib::ContentReader* reader) {
@@ -206,6 +211,7 @@ void Server::handle(const void* native_request, void* native_response, const voi
   Request request = to_request(req, next_request_id());
   if (options_.trust_proxy) apply_forwarded_headers(request);
   keep_form_data_opaque(const_cast<httplib::Request&>(req));
+  keep_body_encoded(const_cast<httplib::Request&>(req));
   RequestBody body = to_body(req, static_cast<const httplib::ContentReader*>(content_reader));
   Response response = handler_(request, body);
   if (!drain_unread_body(body)) {

@@ -93,8 +93,12 @@ inline auth::RequestView request_view(const http::Request& request) {
 }
 
 // Object metadata from request headers (Content-Type, x-amz-meta-*, x-amz-acl, ...).
+// x-amz-meta-* values from real headers are read as S3 reads them (ISO-8859-1, RFC 2047
+// words decoded: s3/header_values.h); a POST form's fields are UTF-8 text kept as sent.
+enum class MetadataSource { Headers, Form };
 Result<store::ObjectMeta> metadata_from_headers(const http::Request& request, const std::string& bucket,
-                                                const std::string& key);
+                                                const std::string& key,
+                                                MetadataSource source = MetadataSource::Headers);
 // Headers describing an object (ETag, Last-Modified, Content-*, x-amz-meta-*).
 void add_object_headers(http::Response& response, const store::ObjectMeta& meta);
 

@@ -5,6 +5,7 @@
 #include "core/time.h"
 #include "s3/context.h"
 #include "s3/encryption.h"
+#include "s3/header_values.h"
 #include "s3/xml.h"
 
 namespace s3 {
@@ -114,11 +115,10 @@ Reply upload_part_copy(const Context& ctx) {
   auto& [meta, reader] = *found;
   std::int64_t first = 0, last = meta.size - 1;
   if (auto range = ctx.request.header("x-amz-copy-source-range")) {
-    long long a = 0, b = 0;
-    if (std::sscanf(range->c_str(), "bytes=%lld-%lld", &a, &b) != 2 || a < 0 || b < a || b >= meta.size)
-      return std::unexpected(make_error(ErrorCode::InvalidArgument, "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy"));
-    first = a;
-    last = b;
+    auto span = parse_copy_source_range(*range, meta.size);
+    if (!span) return std::unexpected(span.error());
+    first = span->first;
+    last = span->last;
   }
   auto blob = ctx.store.new_blob();
   if (!blob) return std::unexpected(blob.error());
@@ -142,9 +142,10 @@ Reply upload_part_copy(const Context& ctx) {
   return xml_response(doc);
 }
 
-Reply complete_multipart_upload(const Context& ctx) {
-  auto upload = find_upload(ctx);
-  if (!upload) return std::unexpected(upload.error());
+namespace {
+
+// The Part list of a CompleteMultipartUpload body, as listed.
+Result<std::vector<store::CompletedPart>> listed_parts(const Context& ctx) {
   auto body = read_document(ctx, 4 * 1024 * 1024);
   if (!body) return std::unexpected(body.error());
   auto doc = xml::parse(*body, "CompleteMultipartUpload");
@@ -155,8 +156,46 @@ Reply complete_multipart_upload(const Context& ctx) {
     if (n < 1 || n > kMaxPartNumber) return std::unexpected(make_error(ErrorCode::MalformedXML));
     parts.push_back({n, unquote_etag(xml::child_text(node, "ETag"))});
   }
-  if (parts.empty())
-    return std::unexpected(make_error(ErrorCode::MalformedXML, "The XML you provided was not well-formed or did not validate against our published schema"));
+  return parts;
+}
+
+http::Response completion_response(const Context& ctx, const store::ObjectMeta& completed) {
+  xml::Document result("CompleteMultipartUploadResult");
+  std::string host = ctx.request.header_or("Host", "localhost");
+  xml::add(result.root(), "Location", "http://" + host + "/" + completed.bucket + "/" + http::uri_encode(completed.key, false));
+  xml::add(result.root(), "Bucket", completed.bucket);
+  xml::add(result.root(), "Key", completed.key);
+  xml::add(result.root(), "ETag", quote_etag(completed.etag));
+  for (const auto& [name, value] : completed.checksums) xml::add(result.root(), ("Checksum" + name).c_str(), value);
+  if (!completed.checksums.empty()) xml::add(result.root(), "ChecksumType", completed.checksum_type);
+  auto response = xml_response(result);
+  add_encryption_headers(response, completed);
+  return response;
+}
+
+// A resent Complete of an upload that already completed with the same parts gets the
+// same answer (and fires no second event); anything else about it is NoSuchUpload.
+Reply answer_again(const Context& ctx, const std::vector<store::CompletedPart>& parts, S3Error no_such_upload) {
+  auto id = ctx.request.query_value("uploadId").value_or("");
+  auto completed = ctx.store.completed_upload(ctx.route.bucket, ctx.route.key, id, parts);
+  if (!completed) {
+    if (completed.error().code != ErrorCode::NoSuchUpload) return std::unexpected(completed.error());
+    if (no_such_upload.details.empty()) no_such_upload.details.emplace_back("UploadId", id);
+    return std::unexpected(no_such_upload);
+  }
+  return completion_response(ctx, *completed);
+}
+
+}  // namespace
+
+Reply complete_multipart_upload(const Context& ctx) {
+  auto upload = find_upload(ctx);
+  if (!upload && upload.error().code != ErrorCode::NoSuchUpload) return std::unexpected(upload.error());
+  auto listed = listed_parts(ctx);
+  if (!upload) return listed ? answer_again(ctx, *listed, upload.error()) : std::unexpected(upload.error());
+  if (!listed) return std::unexpected(listed.error());
+  auto parts = store::effective_parts(*listed);
+  if (!parts) return std::unexpected(parts.error());
 
   store::ObjectMeta final_meta = upload->meta_template;
   final_meta.bucket = upload->bucket;
@@ -167,30 +206,22 @@ Reply complete_multipart_upload(const Context& ctx) {
     auto stored = ctx.store.list_parts(upload->upload_id);
     if (!stored) return std::unexpected(stored.error());
     std::vector<std::string> raw;
-    for (const auto& part : parts) {
+    for (const auto& part : *parts) {
       auto it = std::find_if(stored->begin(), stored->end(), [&](const auto& p) { return p.part_number == part.part_number; });
       if (it == stored->end()) return std::unexpected(make_error(ErrorCode::InvalidPart));
       auto value = it->checksums.find(upload->checksum_algorithm);
       if (value == it->checksums.end()) continue;
       if (auto decoded = auth::base64_decode(value->second)) raw.push_back(*decoded);
     }
-    if (raw.size() == parts.size()) final_meta.checksums[upload->checksum_algorithm] = auth::composite_checksum(*algorithm, raw);
+    if (raw.size() == parts->size()) final_meta.checksums[upload->checksum_algorithm] = auth::composite_checksum(*algorithm, raw);
   } else {
     final_meta.checksum_type.clear();
   }
-  auto completed = ctx.store.complete_upload(upload->upload_id, parts, std::move(final_meta));
+  auto completed = ctx.store.complete_upload(upload->upload_id, *parts, std::move(final_meta));
+  // A concurrent Complete of the same upload won the race: answer as to a resent one.
+  if (!completed && completed.error().code == ErrorCode::NoSuchUpload) return answer_again(ctx, *listed, completed.error());
   if (!completed) return std::unexpected(completed.error());
-
-  xml::Document result("CompleteMultipartUploadResult");
-  std::string host = ctx.request.header_or("Host", "localhost");
-  xml::add(result.root(), "Location", "http://" + host + "/" + completed->bucket + "/" + http::uri_encode(completed->key, false));
-  xml::add(result.root(), "Bucket", completed->bucket);
-  xml::add(result.root(), "Key", completed->key);
-  xml::add(result.root(), "ETag", quote_etag(completed->etag));
-  for (const auto& [name, value] : completed->checksums) xml::add(result.root(), ("Checksum" + name).c_str(), value);
-  if (!completed->checksums.empty()) xml::add(result.root(), "ChecksumType", completed->checksum_type);
-  auto response = xml_response(result);
-  add_encryption_headers(response, *completed);
+  auto response = completion_response(ctx, *completed);
   ctx.emit("ObjectCreated:CompleteMultipartUpload", *completed);
   return response;
 }

@@ -1,6 +1,8 @@
 // GetObject and HeadObject: one code path (HEAD is GET without the body, which the
 // listener drops), with S3's Range, conditional and response-override rules.
+#include <charconv>
 #include <memory>
+#include <optional>
 
 #include "auth/auth.h"
 #include "core/time.h"
@@ -61,11 +63,53 @@ Result<void> apply_overrides(const Context& ctx, http::Response& response) {
   return {};
 }
 
+// ?partNumber=N: 1..10000, and not together with Range (S3 checks both before the key).
+Result<std::optional<int>> requested_part(const http::Request& request) {
+  auto text = request.query_value("partNumber");
+  if (!text) return std::nullopt;
+  if (request.header("Range"))
+    return std::unexpected(
+        make_error(ErrorCode::InvalidRequest, "Cannot specify both Range header and partNumber query parameter"));
+  int n = 0;
+  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), n);
+  if (ec != std::errc() || end != text->data() + text->size() || n < 1 || n > 10000) {
+    S3Error e = make_error(ErrorCode::InvalidArgument, "Part number must be an integer between 1 and 10000, inclusive");
+    e.details.emplace_back("ArgumentName", "partNumber");
+    e.details.emplace_back("ArgumentValue", *text);
+    return std::unexpected(e);
+  }
+  return n;
+}
+
+struct PartSpan {
+  std::int64_t offset = 0, length = 0;
+  int count = 0;  // parts in the object; 0 for a single-part object (no x-amz-mp-parts-count)
+};
+
+// Part `n` of the object, counted in the object's order; a single-part object is its own
+// part 1. InvalidPartNumber (416) beyond the last part.
+Result<PartSpan> part_span(const store::ObjectMeta& meta, int n) {
+  int count = meta.parts_count > 0 ? meta.parts_count : 1;
+  if (n > count) {
+    auto error = make_error(ErrorCode::InvalidPartNumber);
+    error.details.emplace_back("PartNumberRequested", std::to_string(n));
+    error.details.emplace_back("ActualPartCount", std::to_string(count));
+    return std::unexpected(error);
+  }
+  if (meta.parts_count == 0) return PartSpan{0, meta.size, 0};
+  if (meta.part_sizes.size() != static_cast<std::size_t>(meta.parts_count))
+    return std::unexpected(make_error(ErrorCode::NotImplemented,
+                                      "This object was completed before minicloud recorded part boundaries"));
+  PartSpan span{0, meta.part_sizes[static_cast<std::size_t>(n - 1)], meta.parts_count};
+  for (int i = 0; i + 1 < n; ++i) span.offset += meta.part_sizes[static_cast<std::size_t>(i)];
+  return span;
+}
+
 }  // namespace
 
 Reply get_object(const Context& ctx) {
-  if (ctx.request.has_query("partNumber"))
-    return std::unexpected(make_error(ErrorCode::NotImplemented, "minicloud does not serve single parts (partNumber)"));
+  auto part = requested_part(ctx.request);
+  if (!part) return std::unexpected(part.error());
   if (auto version = ctx.request.query_value("versionId"); version && *version != "null")
     return std::unexpected(make_error(ErrorCode::NotImplemented, "minicloud does not keep object versions"));
   auto found = ctx.store.get_object(ctx.route.bucket, ctx.route.key);
@@ -94,9 +138,19 @@ Reply get_object(const Context& ctx) {
 
   add_object_headers(response, meta);
   if (auto ok = apply_overrides(ctx, response); !ok) return std::unexpected(ok.error());
-  if (meta.parts_count > 0) response.set_header("x-amz-mp-parts-count", std::to_string(meta.parts_count));
   std::int64_t offset = 0, length = meta.size;
-  if (range.kind == http::RangeRequest::Kind::Partial) {
+  if (*part) {
+    auto span = part_span(meta, **part);
+    if (!span) return std::unexpected(span.error());
+    offset = span->offset;
+    length = span->length;
+    if (span->count > 0) response.set_header("x-amz-mp-parts-count", std::to_string(span->count));
+    if (length > 0) {  // S3 answers a part as a range of the object
+      response.status = 206;
+      response.set_header("Content-Range", "bytes " + std::to_string(offset) + "-" +
+                                               std::to_string(offset + length - 1) + "/" + std::to_string(meta.size));
+    }
+  } else if (range.kind == http::RangeRequest::Kind::Partial) {
     offset = range.range.first;
     length = range.range.length();
     response.status = 206;

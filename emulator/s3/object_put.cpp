@@ -5,6 +5,7 @@
 #include "core/time.h"
 #include "s3/context.h"
 #include "s3/encryption.h"
+#include "s3/header_values.h"
 #include "s3/upload_digests.h"
 #include "s3/xml.h"
 #include "stack/stack.h"
@@ -15,26 +16,10 @@ namespace {
 constexpr std::int64_t kMaxSinglePut = 5LL * 1024 * 1024 * 1024;  // S3's PutObject limit
 constexpr std::size_t kMaxUserMetadata = 2048;                      // S3's x-amz-meta-* limit
 
-// Content-Encoding without the "aws-chunked" transfer token, which S3 does not store.
-std::string stored_content_encoding(std::string_view header) {
-  std::string out;
-  while (!header.empty()) {
-    auto comma = header.find(',');
-    auto token = header.substr(0, comma);
-    header = comma == std::string_view::npos ? std::string_view{} : header.substr(comma + 1);
-    while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
-    while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
-    if (token.empty() || http::iequals(token, "aws-chunked")) continue;
-    if (!out.empty()) out += ",";
-    out += token;
-  }
-  return out;
-}
-
 }  // namespace
 
 Result<store::ObjectMeta> metadata_from_headers(const http::Request& request, const std::string& bucket,
-                                                const std::string& key) {
+                                                const std::string& key, MetadataSource source) {
   store::ObjectMeta meta;
   meta.bucket = bucket;
   meta.key = key;
@@ -47,7 +32,8 @@ Result<store::ObjectMeta> metadata_from_headers(const http::Request& request, co
   std::size_t metadata_size = 0;
   for (const auto& [name, value] : request.headers) {
     if (name.size() > 11 && http::iequals(std::string_view(name).substr(0, 11), "x-amz-meta-")) {
-      meta.user_metadata.emplace_back(http::to_lower(name.substr(11)), value);
+      meta.user_metadata.emplace_back(http::to_lower(name.substr(11)),
+                                      source == MetadataSource::Form ? value : metadata_value_from_header(value));
       metadata_size += name.size() - 11 + value.size();
     }
   }
@@ -80,7 +66,8 @@ void add_object_headers(http::Response& response, const store::ObjectMeta& meta)
   if (!meta.content_language.empty()) response.set_header("Content-Language", meta.content_language);
   if (!meta.cache_control.empty()) response.set_header("Cache-Control", meta.cache_control);
   if (!meta.expires.empty()) response.set_header("Expires", meta.expires);
-  for (const auto& [name, value] : meta.user_metadata) response.headers.emplace_back("x-amz-meta-" + name, value);
+  for (const auto& [name, value] : meta.user_metadata)
+    response.headers.emplace_back("x-amz-meta-" + name, metadata_value_for_header(value));
   add_encryption_headers(response, meta);
   response.content_type = meta.content_type;
 }

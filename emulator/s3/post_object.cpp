@@ -125,7 +125,7 @@ Result<Upload> start_upload(const Context& ctx, const store::BucketInfo& bucket,
   if (auto ok = check_storage_class(fields); !ok) return std::unexpected(ok.error());
   http::Request as_put;
   as_put.headers = object_headers(fields);
-  auto meta = metadata_from_headers(as_put, bucket.name, *key);
+  auto meta = metadata_from_headers(as_put, bucket.name, *key, MetadataSource::Form);
   if (!meta) return std::unexpected(meta.error());
   if (auto sse = apply_default_encryption(ctx.store, bucket, *meta); !sse) return std::unexpected(sse.error());
   auto expected = auth::expected_checksum(auth::RequestView{"POST", "/", "", as_put.headers});

@@ -98,6 +98,34 @@ const std::vector<Migration>& Migrations::builtin() {
        "ALTER TABLE objects ADD COLUMN sse_kms_key_id TEXT NOT NULL DEFAULT '';"
        "ALTER TABLE uploads ADD COLUMN sse_algorithm TEXT NOT NULL DEFAULT '';"
        "ALTER TABLE uploads ADD COLUMN sse_kms_key_id TEXT NOT NULL DEFAULT '';"},
+      // part_sizes: decimal sizes joined by ',' ('' for single-part objects and for
+      // multipart objects completed before this step, whose boundaries are unknown).
+      // completed_uploads: what a retried CompleteMultipartUpload answers (store.cpp).
+      {5, "part boundaries of multipart objects and completed uploads",
+       "ALTER TABLE objects ADD COLUMN part_sizes TEXT NOT NULL DEFAULT '';"
+       "CREATE TABLE completed_uploads ("
+       " upload_id TEXT PRIMARY KEY,"
+       " bucket TEXT NOT NULL,"
+       " key TEXT NOT NULL,"
+       " completed_ms INTEGER NOT NULL,"
+       " parts BLOB NOT NULL,"
+       " etag TEXT NOT NULL,"
+       " size INTEGER NOT NULL,"
+       " part_sizes TEXT NOT NULL,"
+       " content_type TEXT NOT NULL,"
+       " content_encoding TEXT NOT NULL,"
+       " content_disposition TEXT NOT NULL,"
+       " content_language TEXT NOT NULL,"
+       " cache_control TEXT NOT NULL,"
+       " expires TEXT NOT NULL,"
+       " user_metadata BLOB NOT NULL,"
+       " checksums BLOB NOT NULL,"
+       " checksum_type TEXT NOT NULL,"
+       " acl TEXT NOT NULL,"
+       " sse_algorithm TEXT NOT NULL,"
+       " sse_kms_key_id TEXT NOT NULL"
+       ") WITHOUT ROWID;"
+       "CREATE INDEX completed_uploads_by_time ON completed_uploads (completed_ms);"},
   };
   return steps;
 }

@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 #include <stdlib.h>
 
+#include <charconv>
 #include <chrono>
 #include <cstring>
 #include <mutex>
@@ -105,8 +106,31 @@ void read_meta(const Statement& st, int first, ObjectMeta& m) {
   m.sse_kms_key_id = st.column_text(first + 11);
 }
 
+// part_sizes as stored: decimal sizes joined by ','.
+std::string encode_sizes(const std::vector<std::int64_t>& sizes) {
+  std::string out;
+  for (std::int64_t size : sizes) {
+    if (!out.empty()) out += ',';
+    out += std::to_string(size);
+  }
+  return out;
+}
+
+std::vector<std::int64_t> decode_sizes(std::string_view in) {
+  std::vector<std::int64_t> out;
+  while (!in.empty()) {
+    auto comma = in.find(',');
+    auto item = in.substr(0, comma);
+    std::int64_t size = 0;
+    std::from_chars(item.data(), item.data() + item.size(), size);
+    out.push_back(size);
+    in = comma == std::string_view::npos ? std::string_view{} : in.substr(comma + 1);
+  }
+  return out;
+}
+
 // Object rows: SELECT kObjectColumns ... and read_object().
-#define OBJECT_COLUMNS "key, size, etag, last_modified_ms, parts_count, blob_id, " META_COLUMNS
+#define OBJECT_COLUMNS "key, size, etag, last_modified_ms, parts_count, blob_id, part_sizes, " META_COLUMNS
 
 ObjectMeta read_object(const Statement& st, const std::string& bucket) {
   ObjectMeta m;
@@ -117,7 +141,8 @@ ObjectMeta read_object(const Statement& st, const std::string& bucket) {
   m.last_modified_ms = st.column_int(3);
   m.parts_count = static_cast<int>(st.column_int(4));
   m.blob_id = st.column_text(5);
-  read_meta(st, 6, m);
+  m.part_sizes = decode_sizes(st.column_text(6));
+  read_meta(st, 7, m);
   return m;
 }
 
@@ -207,6 +232,21 @@ core::Result<std::string> multipart_etag(const std::vector<std::string>& part_et
     out.push_back(kHex[md[i] & 15]);
   }
   return out + "-" + std::to_string(part_etags.size());
+}
+
+core::Result<std::vector<CompletedPart>> effective_parts(const std::vector<CompletedPart>& listed) {
+  if (listed.empty())
+    return std::unexpected(err(core::ErrorCode::MalformedXML,
+                               "The XML you provided was not well-formed or did not validate "
+                               "against our published schema"));
+  std::vector<CompletedPart> out;
+  for (const CompletedPart& part : listed) {
+    if (!out.empty() && part.part_number < out.back().part_number)
+      return std::unexpected(err(core::ErrorCode::InvalidPartOrder));
+    if (!out.empty() && part.part_number == out.back().part_number) out.pop_back();
+    out.push_back({part.part_number, unquote(part.etag)});
+  }
+  return out;
 }
 
 // One SQLite connection behind one mutex. Measured (see README "Storage"): metadata
@@ -334,13 +374,36 @@ class Store::Impl {
     auto old = find_object(m.bucket, m.key);
     if (!old) return std::unexpected(old.error());
     auto st = use("INSERT OR REPLACE INTO objects (bucket, " OBJECT_COLUMNS
-                  ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                  ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!st) return std::unexpected(st.error());
     (*st)->bind(1, m.bucket).bind(2, m.key).bind(3, m.size).bind(4, m.etag);
     (*st)->bind(5, m.last_modified_ms).bind(6, std::int64_t{m.parts_count}).bind(7, m.blob_id);
-    bind_meta(**st, 8, m);
+    (*st)->bind(8, encode_sizes(m.part_sizes));
+    bind_meta(**st, 9, m);
     if (auto r = (*st)->run(); !r) return std::unexpected(r.error());
     return *old ? (*old)->blob_id : std::string();
+  }
+
+  // Inside an open transaction: remembers a completed upload for completed_upload() and
+  // forgets those past the retention.
+  core::Result<void> record_completion(const std::string& upload_id,
+                                       const std::vector<CompletedPart>& parts,
+                                       const ObjectMeta& m) const {
+    auto prune = use("DELETE FROM completed_uploads WHERE completed_ms < ?");
+    if (!prune) return std::unexpected(prune.error());
+    (*prune)->bind(1, m.last_modified_ms - kCompletedUploadRetentionMs);
+    if (auto r = (*prune)->run(); !r) return r;
+    std::vector<std::pair<std::string, std::string>> listed;
+    for (const CompletedPart& part : parts) listed.emplace_back(std::to_string(part.part_number), part.etag);
+    auto st = use("INSERT OR REPLACE INTO completed_uploads (upload_id, bucket, key, completed_ms, "
+                  "parts, etag, size, part_sizes, " META_COLUMNS
+                  ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!st) return std::unexpected(st.error());
+    (*st)->bind(1, upload_id).bind(2, m.bucket).bind(3, m.key).bind(4, m.last_modified_ms);
+    (*st)->bind_blob(5, encode_pairs(listed)).bind(6, m.etag).bind(7, m.size);
+    (*st)->bind(8, encode_sizes(m.part_sizes));
+    bind_meta(**st, 9, m);
+    return (*st)->run();
   }
 
   // Commits a row for an installed body `m.blob_id`: checks the bucket and replaces any
@@ -500,10 +563,13 @@ core::Result<void> Store::delete_bucket(const std::string& name) {
     if (!row) return std::unexpected(row.error());
     if (*row) return std::unexpected(err(core::ErrorCode::BucketNotEmpty));
   }
-  auto st = impl_->use("DELETE FROM buckets WHERE name = ?");  // configs cascade
-  if (!st) return std::unexpected(st.error());
-  (*st)->bind(1, name);
-  if (auto r = (*st)->run(); !r) return r;
+  for (const char* sql : {"DELETE FROM completed_uploads WHERE bucket = ?",
+                          "DELETE FROM buckets WHERE name = ?"}) {  // configs cascade
+    auto st = impl_->use(sql);
+    if (!st) return std::unexpected(st.error());
+    (*st)->bind(1, name);
+    if (auto r = (*st)->run(); !r) return r;
+  }
   return tx->commit();
 }
 
@@ -807,7 +873,7 @@ core::Result<std::vector<UploadInfo>> Store::list_uploads(const std::string& buc
 }
 
 core::Result<ObjectMeta> Store::complete_upload(const std::string& upload_id,
-                                              const std::vector<CompletedPart>& parts,
+                                              const std::vector<CompletedPart>& listed,
                                               ObjectMeta final_meta) {
   UploadInfo upload;
   std::unordered_map<int, std::pair<PartInfo, std::string>> stored;
@@ -822,24 +888,22 @@ core::Result<ObjectMeta> Store::complete_upload(const std::string& upload_id,
   }
 
   // Validate, in S3's order: the list's order first, then each part, then sizes.
-  if (parts.empty())
-    return std::unexpected(err(core::ErrorCode::MalformedXML,
-                               "The XML you provided was not well-formed or did not validate "
-                               "against our published schema"));
-  for (std::size_t i = 1; i < parts.size(); ++i)
-    if (parts[i].part_number <= parts[i - 1].part_number)
-      return std::unexpected(err(core::ErrorCode::InvalidPartOrder));
+  auto effective = effective_parts(listed);
+  if (!effective) return std::unexpected(effective.error());
+  const std::vector<CompletedPart>& parts = *effective;
   std::vector<std::string> etags, blob_ids;
+  std::vector<std::int64_t> sizes;
   std::int64_t total = 0;
   for (std::size_t i = 0; i < parts.size(); ++i) {
     auto it = stored.find(parts[i].part_number);
-    if (it == stored.end() || it->second.first.etag != unquote(parts[i].etag))
+    if (it == stored.end() || it->second.first.etag != parts[i].etag)
       return std::unexpected(err(core::ErrorCode::InvalidPart));
     const PartInfo& p = it->second.first;
     if (i + 1 < parts.size() && p.size < kMinPartSize)
       return std::unexpected(err(core::ErrorCode::EntityTooSmall));
     etags.push_back(p.etag);
     blob_ids.push_back(it->second.second);
+    sizes.push_back(p.size);
     total += p.size;
   }
   auto etag = multipart_etag(etags);
@@ -875,6 +939,7 @@ core::Result<ObjectMeta> Store::complete_upload(const std::string& upload_id,
   m.size = total;
   m.etag = std::move(*etag);
   m.parts_count = static_cast<int>(parts.size());
+  m.part_sizes = std::move(sizes);
   m.blob_id = *id;
   m.last_modified_ms = impl_->now();
 
@@ -896,6 +961,7 @@ core::Result<ObjectMeta> Store::complete_upload(const std::string& upload_id,
     if (!st) return std::unexpected(st.error());
     (*st)->bind(1, upload_id);
     if (auto r = (*st)->run(); !r) return r;
+    if (auto r = impl_->record_completion(upload_id, parts, m); !r) return r;
     return tx->commit();
   }();
   lock.unlock();
@@ -904,6 +970,37 @@ core::Result<ObjectMeta> Store::complete_upload(const std::string& upload_id,
     return std::unexpected(committed.error());
   }
   for (const std::string& g : garbage) impl_->blobs_.remove(g);
+  return m;
+}
+
+core::Result<ObjectMeta> Store::completed_upload(const std::string& bucket, const std::string& key,
+                                               const std::string& upload_id,
+                                               const std::vector<CompletedPart>& listed) const {
+  auto no_such_upload = [] { return std::unexpected(err(core::ErrorCode::NoSuchUpload)); };
+  auto parts = effective_parts(listed);
+  if (!parts) return no_such_upload();
+  std::lock_guard lock(impl_->mu_);
+  auto st = impl_->use("SELECT parts, etag, size, part_sizes, completed_ms, " META_COLUMNS
+                       " FROM completed_uploads WHERE upload_id = ? AND bucket = ? AND key = ?");
+  if (!st) return std::unexpected(st.error());
+  (*st)->bind(1, upload_id).bind(2, bucket).bind(3, key);
+  auto row = (*st)->step();
+  if (!row) return std::unexpected(row.error());
+  if (!*row || (*st)->column_int(4) < impl_->now() - kCompletedUploadRetentionMs) return no_such_upload();
+  auto recorded = decode_pairs((*st)->column_text(0));
+  if (recorded.size() != parts->size()) return no_such_upload();
+  for (std::size_t i = 0; i < parts->size(); ++i)
+    if (recorded[i].first != std::to_string((*parts)[i].part_number) || recorded[i].second != (*parts)[i].etag)
+      return no_such_upload();
+  ObjectMeta m;
+  m.bucket = bucket;
+  m.key = key;
+  m.etag = (*st)->column_text(1);
+  m.size = (*st)->column_int(2);
+  m.part_sizes = decode_sizes((*st)->column_text(3));
+  m.parts_count = static_cast<int>(m.part_sizes.size());
+  m.last_modified_ms = (*st)->column_int(4);
+  read_meta(**st, 5, m);
   return m;
 }
 

@@ -127,15 +127,24 @@ class Store {
   // Sorted by key, then initiation time.
   core::Result<std::vector<UploadInfo>> list_uploads(const std::string& bucket,
                                                    const std::string& prefix) const;
-  // Validates: ascending part numbers (InvalidPartOrder), every part exists with the
-  // given etag (InvalidPart), every part but the last >= kMinPartSize (EntityTooSmall).
+  // Validates the list as effective_parts() does, then: every part exists with the given
+  // etag (InvalidPart), every part but the last >= kMinPartSize (EntityTooSmall).
   // Concatenates the part bodies into one new body in 1 MiB chunks, sets
-  // etag = hex(md5(binary part md5s...)) + "-N", parts_count = N, size, then commits the
-  // object and removes the upload and its parts in one transaction. bucket/key come from
-  // the upload; the rest of `final_meta` is stored as given.
+  // etag = hex(md5(binary part md5s...)) + "-N", parts_count = N, part_sizes, size, then
+  // commits the object, removes the upload and its parts and records the completion (see
+  // completed_upload) in one transaction. bucket/key come from the upload; the rest of
+  // `final_meta` is stored as given.
   core::Result<ObjectMeta> complete_upload(const std::string& upload_id,
                                          const std::vector<CompletedPart>& parts,
                                          ObjectMeta final_meta);
+  // How long a completed upload stays answerable (S3 keeps them "for a while").
+  static constexpr std::int64_t kCompletedUploadRetentionMs = 24LL * 60 * 60 * 1000;
+  // The object as complete_upload returned it, when `upload_id` completed for this bucket
+  // and key within kCompletedUploadRetentionMs with the same effective part list; SDKs
+  // resend a CompleteMultipartUpload whose answer they lost. NoSuchUpload otherwise.
+  core::Result<ObjectMeta> completed_upload(const std::string& bucket, const std::string& key,
+                                          const std::string& upload_id,
+                                          const std::vector<CompletedPart>& parts) const;
   core::Result<void> abort_upload(const std::string& upload_id);  // NoSuchUpload
 
   Stats stats() const;
@@ -145,6 +154,12 @@ class Store {
   explicit Store(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// The parts a CompleteMultipartUpload list names, as S3 reads it: part numbers must not
+// decrease (InvalidPartOrder); a number listed more than once counts once, with the ETag
+// listed last (a re-sent part that finished uploading last is listed last). ETags come
+// back unquoted. MalformedXML for an empty list.
+core::Result<std::vector<CompletedPart>> effective_parts(const std::vector<CompletedPart>& listed);
 
 // The multipart ETag: hex(md5(concatenation of the binary md5 of each part)) + "-N".
 // InvalidPart if a part etag is not 32 hex digits.

@@ -36,6 +36,9 @@ struct ObjectMeta {
   // given, "" unless aws:kms*.
   std::string sse_algorithm, sse_kms_key_id;
   int parts_count = 0;   // 0 for single-part
+  // Multipart: each part's size, in the object's order (GetObject ?partNumber=N). Empty
+  // for single-part objects and for multipart ones completed before schema 5.
+  std::vector<std::int64_t> part_sizes;
   std::string blob_id;   // internal: names the body file; set by the store
 };
 

@@ -126,7 +126,15 @@ TEST_CASE("store: multipart validation", "[store]") {
   };
   SECTION("order") {
     CHECK(complete({{2, md5_hex(big)}, {1, md5_hex(small)}}).error().code == ErrorCode::InvalidPartOrder);
-    CHECK(complete({{2, md5_hex(big)}, {2, md5_hex(big)}}).error().code == ErrorCode::InvalidPartOrder);
+    CHECK(complete({{1, md5_hex(small)}, {3, md5_hex(small)}, {2, md5_hex(big)}}).error().code ==
+          ErrorCode::InvalidPartOrder);
+  }
+  SECTION("a part listed twice counts once, with the ETag listed last") {
+    CHECK(complete({{2, md5_hex(small)}, {2, md5_hex(big)}, {3, md5_hex(big)}}).error().code == ErrorCode::InvalidPart);
+    auto ok = complete({{2, md5_hex(small)}, {2, md5_hex(big)}, {3, md5_hex(small)}});
+    REQUIRE(ok);
+    CHECK(ok->parts_count == 2);
+    CHECK(ok->etag == md5_hex(md5_binary(big) + md5_binary(small)) + "-2");
   }
   SECTION("missing part or wrong etag") {
     CHECK(complete({{2, md5_hex(big)}, {4, md5_hex(small)}}).error().code == ErrorCode::InvalidPart);
