@@ -4,6 +4,7 @@
 #include "auth/auth.h"
 #include "core/time.h"
 #include "s3/context.h"
+#include "s3/documents.h"
 #include "s3/encryption.h"
 #include "s3/xml.h"
 
@@ -142,12 +143,8 @@ Reply upload_part_copy(const Context& ctx) {
   return xml_response(doc);
 }
 
-Reply complete_multipart_upload(const Context& ctx) {
-  auto upload = find_upload(ctx);
-  if (!upload) return std::unexpected(upload.error());
-  auto body = read_document(ctx, 4 * 1024 * 1024);
-  if (!body) return std::unexpected(body.error());
-  auto doc = xml::parse(*body, "CompleteMultipartUpload");
+Result<std::vector<store::CompletedPart>> parse_complete_multipart_xml(std::string_view document) {
+  auto doc = xml::parse(document, "CompleteMultipartUpload");
   if (!doc) return std::unexpected(doc.error());
   std::vector<store::CompletedPart> parts;
   for (auto node : doc->document_element().children("Part")) {
@@ -157,6 +154,17 @@ Reply complete_multipart_upload(const Context& ctx) {
   }
   if (parts.empty())
     return std::unexpected(make_error(ErrorCode::MalformedXML, "The XML you provided was not well-formed or did not validate against our published schema"));
+  return parts;
+}
+
+Reply complete_multipart_upload(const Context& ctx) {
+  auto upload = find_upload(ctx);
+  if (!upload) return std::unexpected(upload.error());
+  auto body = read_document(ctx, 4 * 1024 * 1024);
+  if (!body) return std::unexpected(body.error());
+  auto parsed = parse_complete_multipart_xml(*body);
+  if (!parsed) return std::unexpected(parsed.error());
+  const std::vector<store::CompletedPart>& parts = *parsed;
 
   store::ObjectMeta final_meta = upload->meta_template;
   final_meta.bucket = upload->bucket;
