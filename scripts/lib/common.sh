@@ -57,6 +57,15 @@ configure_sanitizer_build() {
   fi
 }
 
+# ":external_symbolizer_path=..." for ASAN_OPTIONS / UBSAN_OPTIONS, so that reports name
+# functions and lines: the runtimes refuse Debian's llvm-symbolizer symlink, not the binary.
+sanitizer_symbolizer() {
+  local path
+  path="$(command -v llvm-symbolizer-16 || command -v llvm-symbolizer || true)"
+  [[ -n "$path" ]] && echo ":external_symbolizer_path=$(readlink -f "$path")"
+  return 0
+}
+
 # The python3 that has boto3: the image's default one if it does, else Debian's.
 python_with_boto3() {
   local py
