@@ -191,7 +191,9 @@ core::Result<Identity> authenticate_v2_query(const RequestView& request, const Q
   const auto secret = secrets(v.access_key);
   if (!secret) return std::unexpected(unknown_key(v.access_key));
 
-  const auto expiry = Clock::time_point(std::chrono::seconds(*expires_at));
+  // Seconds past the clock's range (its nanoseconds end in 2262) never expire.
+  constexpr auto kLatest = std::chrono::floor<std::chrono::seconds>(Clock::time_point::max()).time_since_epoch().count();
+  const auto expiry = *expires_at >= kLatest ? Clock::time_point::max() : Clock::time_point(std::chrono::seconds(*expires_at));
   if (now > expiry) {
     auto e = error(ErrorCode::AccessDenied, "Request has expired");
     e.details.emplace_back("Expires", iso8601_extended(expiry));

@@ -52,7 +52,9 @@ int digits(std::string_view s, std::size_t pos, std::size_t width) {
 std::optional<std::chrono::system_clock::time_point> make_time(int y, int mo, int d, int h, int mi, int s) {
   using namespace std::chrono;
   const year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
-  if (!ymd.ok() || h > 23 || mi > 59 || s > 60) return std::nullopt;
+  // The clock counts nanoseconds, which end in April 2262: a later year would overflow, and
+  // so would the skew (now - t) of one long before 1970 or an expiry (t + 7 days) in 2262.
+  if (!ymd.ok() || y < 1970 || y > 2261 || h > 23 || mi > 59 || s > 60) return std::nullopt;
   return sys_days{ymd} + hours{h} + minutes{mi} + seconds{s};
 }
 

@@ -1,6 +1,7 @@
 // Canned ACLs as S3 grants: Get/Put Bucket/Object Acl. Only the four canned ACLs exist
 // in minicloud; a grant list that is not one of them is NotImplemented.
 #include "s3/context.h"
+#include "s3/documents.h"
 #include "s3/xml.h"
 #include "stack/stack.h"
 
@@ -49,7 +50,13 @@ Result<std::string> requested_acl(const Context& ctx) {
   if (!body) return std::unexpected(body.error());
   if (body->empty())
     return std::unexpected(make_error(ErrorCode::MissingSecurityHeader, "Your request was missing a required header"));
-  auto doc = xml::parse(*body, "AccessControlPolicy");
+  return parse_acl_xml(*body);
+}
+
+}  // namespace
+
+Result<std::string> parse_acl_xml(std::string_view document) {
+  auto doc = xml::parse(document, "AccessControlPolicy");
   if (!doc) return std::unexpected(doc.error());
   bool all_read = false, all_write = false, auth_read = false, other = false;
   for (auto grant : doc->document_element().child("AccessControlList").children("Grant")) {
@@ -67,8 +74,6 @@ Result<std::string> requested_acl(const Context& ctx) {
   if (auth_read) return std::string("authenticated-read");
   return std::string("private");
 }
-
-}  // namespace
 
 Reply get_bucket_acl(const Context& ctx) {
   auto bucket = ctx.store.get_bucket(ctx.route.bucket);

@@ -5,6 +5,7 @@
 #include <climits>
 
 #include "s3/context.h"
+#include "s3/documents.h"
 #include "core/time.h"
 #include "s3/listing.h"
 #include "s3/xml.h"
@@ -104,6 +105,12 @@ Reply list_buckets(const Context& ctx) {
   return xml_response(doc);
 }
 
+Result<std::string> parse_create_bucket_xml(std::string_view document) {
+  auto doc = xml::parse(document, "CreateBucketConfiguration");
+  if (!doc) return std::unexpected(doc.error());
+  return xml::child_text(doc->document_element(), "LocationConstraint");
+}
+
 Reply create_bucket(const Context& ctx) {
   const auto& name = ctx.route.bucket;
   if (auto ok = validate_bucket_name(name); !ok) return std::unexpected(ok.error());
@@ -111,10 +118,9 @@ Reply create_bucket(const Context& ctx) {
   auto body = read_document(ctx, 64 * 1024);
   if (!body) return std::unexpected(body.error());
   if (!body->empty()) {
-    auto doc = xml::parse(*body, "CreateBucketConfiguration");
-    if (!doc) return std::unexpected(doc.error());
-    auto constraint = xml::child_text(doc->document_element(), "LocationConstraint");
-    if (!constraint.empty()) region = constraint;
+    auto constraint = parse_create_bucket_xml(*body);
+    if (!constraint) return std::unexpected(constraint.error());
+    if (!constraint->empty()) region = *constraint;
   }
   std::string acl = ctx.request.header_or("x-amz-acl", "private");
   if (!stack::is_canned_acl(acl))

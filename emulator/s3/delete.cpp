@@ -1,5 +1,6 @@
 // DeleteObject and DeleteObjects (the batch form, up to 1000 keys).
 #include "s3/context.h"
+#include "s3/documents.h"
 #include "s3/xml.h"
 
 namespace s3 {
@@ -15,23 +16,29 @@ Reply delete_object(const Context& ctx) {
   return response;
 }
 
+Result<DeleteRequest> parse_delete_xml(std::string_view document) {
+  auto doc = xml::parse(document, "Delete");
+  if (!doc) return std::unexpected(doc.error());
+  auto root = doc->document_element();
+  DeleteRequest request;
+  request.quiet = std::string_view(root.child("Quiet").text().as_string()) == "true";
+  for (auto object : root.children("Object")) {
+    if (!object.child("Key")) return std::unexpected(make_error(ErrorCode::MalformedXML));
+    request.keys.emplace_back(object.child("Key").text().as_string());
+  }
+  if (request.keys.empty() || request.keys.size() > 1000) return std::unexpected(make_error(ErrorCode::MalformedXML));
+  return request;
+}
+
 Reply delete_objects(const Context& ctx) {
   if (auto bucket = ctx.store.get_bucket(ctx.route.bucket); !bucket) return std::unexpected(bucket.error());
   auto body = read_document(ctx, 2 * 1024 * 1024);
   if (!body) return std::unexpected(body.error());
-  auto doc = xml::parse(*body, "Delete");
-  if (!doc) return std::unexpected(doc.error());
-  auto root = doc->document_element();
-  bool quiet = std::string_view(root.child("Quiet").text().as_string()) == "true";
-  std::vector<std::string> keys;
-  for (auto object : root.children("Object")) {
-    if (!object.child("Key")) return std::unexpected(make_error(ErrorCode::MalformedXML));
-    keys.emplace_back(object.child("Key").text().as_string());
-  }
-  if (keys.empty() || keys.size() > 1000) return std::unexpected(make_error(ErrorCode::MalformedXML));
+  auto request = parse_delete_xml(*body);
+  if (!request) return std::unexpected(request.error());
 
   xml::Document result("DeleteResult");
-  for (const auto& key : keys) {
+  for (const auto& key : request->keys) {
     auto deleted = ctx.store.delete_object(ctx.route.bucket, key);
     if (!deleted) {
       auto error = result.root().append_child("Error");
@@ -41,7 +48,7 @@ Reply delete_objects(const Context& ctx) {
       continue;
     }
     if (*deleted) ctx.emit("ObjectRemoved:Delete", **deleted);
-    if (!quiet) xml::add(result.root().append_child("Deleted"), "Key", key);
+    if (!request->quiet) xml::add(result.root().append_child("Deleted"), "Key", key);
   }
   http::Response response = xml_response(result);
   return response;

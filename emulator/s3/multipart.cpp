@@ -4,6 +4,7 @@
 #include "auth/auth.h"
 #include "core/time.h"
 #include "s3/context.h"
+#include "s3/documents.h"
 #include "s3/encryption.h"
 #include "s3/header_values.h"
 #include "s3/xml.h"
@@ -142,13 +143,8 @@ Reply upload_part_copy(const Context& ctx) {
   return xml_response(doc);
 }
 
-namespace {
-
-// The Part list of a CompleteMultipartUpload body, as listed.
-Result<std::vector<store::CompletedPart>> listed_parts(const Context& ctx) {
-  auto body = read_document(ctx, 4 * 1024 * 1024);
-  if (!body) return std::unexpected(body.error());
-  auto doc = xml::parse(*body, "CompleteMultipartUpload");
+Result<std::vector<store::CompletedPart>> parse_complete_multipart_xml(std::string_view document) {
+  auto doc = xml::parse(document, "CompleteMultipartUpload");
   if (!doc) return std::unexpected(doc.error());
   std::vector<store::CompletedPart> parts;
   for (auto node : doc->document_element().children("Part")) {
@@ -156,7 +152,18 @@ Result<std::vector<store::CompletedPart>> listed_parts(const Context& ctx) {
     if (n < 1 || n > kMaxPartNumber) return std::unexpected(make_error(ErrorCode::MalformedXML));
     parts.push_back({n, unquote_etag(xml::child_text(node, "ETag"))});
   }
+  if (parts.empty())
+    return std::unexpected(make_error(ErrorCode::MalformedXML, "The XML you provided was not well-formed or did not validate against our published schema"));
   return parts;
+}
+
+namespace {
+
+// The Part list of a CompleteMultipartUpload body, as listed.
+Result<std::vector<store::CompletedPart>> listed_parts(const Context& ctx) {
+  auto body = read_document(ctx, 4 * 1024 * 1024);
+  if (!body) return std::unexpected(body.error());
+  return parse_complete_multipart_xml(*body);
 }
 
 http::Response completion_response(const Context& ctx, const store::ObjectMeta& completed) {

@@ -44,6 +44,28 @@ build() {
   cmake --build "$BUILD_DIR" -- -j"$(nproc)"
 }
 
+# The sanitizer build: Clang 16 with AddressSanitizer + UndefinedBehaviorSanitizer and
+# libFuzzer's coverage, Debug. One build tree for the unit tests and the fuzz targets
+# (tests/fuzz), shared by scripts/test and scripts/fuzz.
+SANITIZE_BUILD_DIR="${MINICLOUD_SANITIZE_BUILD_DIR:-$ROOT/build-sanitize}"
+configure_sanitizer_build() {
+  local werror=OFF; [[ "${MINICLOUD_WERROR:-}" == 1 ]] && werror=ON
+  ensure_packages "$ROOT/scripts/lib/packages.txt" "$ROOT/scripts/lib/test-packages.txt"
+  if [[ ! -f "$SANITIZE_BUILD_DIR/build.ninja" ]] || ! grep -q "MINICLOUD_WERROR:BOOL=$werror" "$SANITIZE_BUILD_DIR/CMakeCache.txt"; then
+    CC=clang-16 CXX=clang++-16 cmake -S "$ROOT" -B "$SANITIZE_BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+      -DMINICLOUD_FUZZ=ON -DMINICLOUD_WERROR=$werror >/dev/null
+  fi
+}
+
+# ":external_symbolizer_path=..." for ASAN_OPTIONS / UBSAN_OPTIONS, so that reports name
+# functions and lines: the runtimes refuse Debian's llvm-symbolizer symlink, not the binary.
+sanitizer_symbolizer() {
+  local path
+  path="$(command -v llvm-symbolizer-16 || command -v llvm-symbolizer || true)"
+  [[ -n "$path" ]] && echo ":external_symbolizer_path=$(readlink -f "$path")"
+  return 0
+}
+
 # The python3 that has boto3: the image's default one if it does, else Debian's.
 python_with_boto3() {
   local py

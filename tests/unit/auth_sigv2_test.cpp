@@ -241,6 +241,16 @@ TEST_CASE("SigV2: refusals", "[sigv2]") {
     CHECK(e.error().code == ErrorCode::SignatureDoesNotMatch);
     CHECK(detail(e.error(), "StringToSign") == "GET\n\n\n1175139620\n/johnsmith/photos/puppy.jpg");
   }
+  SECTION("query: an Expires past the clock's range is not an overflow but a signature to check") {
+    auto r = puppy_presigned();
+    r.raw_query = "AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&Signature=NpgCjnDzrM%2BWFzoENXmpNDUsSn8%3D&Expires=9223372036854775807";
+    CHECK(authenticate(r, secrets(), now).error().code == ErrorCode::SignatureDoesNotMatch);
+  }
+  SECTION("header: a Date in the year 6295 is not a valid date") {
+    auto r = puppy_get();
+    r.headers[1].second = "Tue, 27 Mar 6295 21:20:27 +0000";
+    CHECK(authenticate(r, secrets(), now).error().message == "AWS authentication requires a valid Date or x-amz-date header");
+  }
 }
 
 // Temporary credentials. The guide has no such example, so these requests are signed with
