@@ -248,6 +248,10 @@ def verify(s3, state, data_dir, read_back):
                 problems.append(f"lost: {key}")
             continue
         size, etag = listed[key]
+        if outcomes == {ABSENT}:
+            res["lost"] += 1
+            problems.append(f"lost: {key} (an acknowledged delete undone)")
+            continue
         candidates = [o for o in outcomes if o is not ABSENT and o.size == size and o.etag == etag]
         if candidates and read_back(key):
             sha = get_sha(s3, key)
