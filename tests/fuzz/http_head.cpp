@@ -1,4 +1,5 @@
-// The request head as minicloud reads it: the raw header values put back over
+// The request head as minicloud reads it: the head gate (find_head_end,
+// check_request_head, head_for_parser), the raw header values put back over
 // cpp-httplib's decoded ones (restore_raw_headers), the target split and decoded, the query
 // parsed both ways, X-Forwarded-*, Range for several object sizes, Content-Length, and
 // a CORS preflight's headers.
@@ -13,9 +14,22 @@
 #include "http/message.h"
 #include "http/range.h"
 #include "http/raw_socket_server.h"
+#include "http/request_head.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text = fuzz::as_text(data, size);
+
+  // The gate: where the head ends, whether it passes, and the parser's copy of it.
+  const std::size_t end = http::find_head_end(text);
+  FUZZ_CHECK(end == std::string_view::npos || (end >= 2 && end <= text.size() && text[end - 1] == '\n'));
+  http::HeadLimits limits;
+  limits.max_request_line = 256;
+  limits.max_header_bytes = 512;
+  limits.max_header_count = 8;
+  if (auto error = http::check_request_head(text, limits)) {
+    FUZZ_CHECK(error->http_status() >= 400);
+  }
+  FUZZ_CHECK(http::head_for_parser(text).size() == text.size());
 
   httplib::Headers headers{{"Host", "decoded-by-httplib"}};
   http::restore_raw_headers(text, headers);
