@@ -74,7 +74,6 @@ std::map<std::string, std::string> decode_map(std::string_view in) {
 #define META_COLUMNS                                                                      \
   "content_type, content_encoding, content_disposition, content_language, cache_control, " \
   "expires, user_metadata, checksums, checksum_type, acl, sse_algorithm, sse_kms_key_id"
-constexpr int kMetaColumnCount = 12;
 
 void bind_meta(Statement& st, int first, const ObjectMeta& m) {
   st.bind(first + 0, m.content_type)
