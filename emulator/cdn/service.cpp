@@ -10,6 +10,7 @@
 #include "cdn/edge.h"
 #include "core/time.h"
 #include "http/range.h"
+#include "s3/header_values.h"
 #include "s3/service.h"
 
 namespace cdn {
@@ -331,7 +332,9 @@ http::Response Service::respond(const Edge& edge, std::string_view path, Resolve
   if (!object->content_disposition.empty()) response.set_header("Content-Disposition", object->content_disposition);
   if (!object->content_language.empty()) response.set_header("Content-Language", object->content_language);
   if (!object->expires.empty()) response.set_header("Expires", object->expires);
-  for (const auto& [name, value] : object->user_metadata) response.set_header(std::string("x-amz-meta-") + name, value);
+  // CloudFront passes the origin's headers through: S3's RFC 2047 form for non-ASCII values.
+  for (const auto& [name, value] : object->user_metadata)
+    response.set_header(std::string("x-amz-meta-") + name, s3::metadata_value_for_header(value));
   response.content_type = object->content_type;
   if (length > 0) response.stream = body_of(object, first, length);
   return response;

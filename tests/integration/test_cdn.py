@@ -175,6 +175,17 @@ class CdnServingTest(ServerTestCase):
         self.assertEqual(int(headers["Content-Length"]), len(data))
         self.assertEqual(headers["X-Cache"], "Hit from cloudfront")
 
+
+    def test_user_metadata_headers_as_the_origin_sends_them(self):
+        # CloudFront forwards S3's headers: non-ASCII metadata in S3's RFC 2047 form, the
+        # same bytes a GetObject returns, so boto3 reads the same value through either.
+        # boto3 sends only ASCII: non-ASCII goes as an RFC 2047 word ("Grüße").
+        self.put("meta/m.jpg", b"meta", Metadata={"owner": "=?UTF-8?B?R3LDvMOfZQ==?=", "plain": "ascii"})
+        origin = self.s3.get_object(Bucket=ASSETS, Key="meta/m.jpg")["ResponseMetadata"]["HTTPHeaders"]
+        _, headers, _ = self.cdn.get("meta/m.jpg")
+        self.assertEqual(headers["x-amz-meta-plain"], "ascii")
+        self.assertEqual(headers["x-amz-meta-owner"], "=?UTF-8?Q?Gr=C3=BC=C3=9Fe?=")
+        self.assertEqual(headers["x-amz-meta-owner"], origin["x-amz-meta-owner"])
     def test_compression_negotiation(self):
         css = b"body { color: #333; margin: 0 auto; }\n" * 200
         doc = json.dumps({"users": [{"handle": "user%d" % i, "bio": "hello " * 5} for i in range(100)]}).encode()
